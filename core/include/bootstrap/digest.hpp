@@ -1,0 +1,57 @@
+// Content digests: XXH3-128, written "xxh3-128:<32 hex digits>" so the algorithm travels with
+// the value. The hex form is xxHash's canonical one, the same `xxhsum -H2` prints.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct XXH3_state_s;  // xxhash.h stays out of our headers
+
+namespace bootstrap {
+
+inline constexpr std::string_view kDigestAlgorithm = "xxh3-128";
+
+struct Digest {
+  std::array<std::uint8_t, 16> bytes{};  // canonical (big-endian) form
+
+  std::string hex() const;   // 32 lowercase hex digits
+  std::string text() const;  // "xxh3-128:<hex>"
+  friend bool operator==(const Digest&, const Digest&) = default;
+};
+
+Digest digest_bytes(const void* data, std::size_t size);
+Digest digest_bytes(std::string_view data);
+
+// Hashes everything readable from `fd` from offset 0 to end of file (pread in 1 MiB chunks).
+// Throws SystemError when a read fails.
+Digest digest_fd(int fd);
+
+// Streaming form: update() any number of times, then finish() (which can be called again).
+class Hasher {
+ public:
+  Hasher();
+  ~Hasher();
+  Hasher(Hasher&&) noexcept;
+  Hasher& operator=(Hasher&&) noexcept;
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  void update(const void* data, std::size_t size);
+  void update(std::string_view data) { update(data.data(), data.size()); }
+  // Length-prefixed, so that ("ab","c") and ("a","bc") hash differently.
+  void update_field(std::string_view data);
+  void update_u64(std::uint64_t value);
+  Digest finish() const;
+
+ private:
+  struct Free {
+    void operator()(XXH3_state_s* s) const;
+  };
+  std::unique_ptr<XXH3_state_s, Free> state_;
+};
+
+}  // namespace bootstrap
