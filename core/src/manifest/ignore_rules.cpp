@@ -147,7 +147,7 @@ class Components {
     ++n_;
   }
   static constexpr std::size_t kInline = 48;
-  std::array<std::string_view, kInline> inline_{};
+  std::array<std::string_view, kInline> inline_;
   std::vector<std::string_view> more_;
   std::size_t n_ = 0;
 };
@@ -157,6 +157,7 @@ class Components {
 struct IgnoreRules::Compiled {
   std::vector<Segment> segments;
   std::string literal_prefix;  // "/var/log" for "/var/log/**": a quick reject before splitting
+  std::string required;        // ".pyc" for "*.pyc": a path without it cannot match
 
   static Compiled compile(std::string_view pattern) {
     if (pattern.empty()) bad(pattern, "empty pattern");
@@ -177,18 +178,39 @@ struct IgnoreRules::Compiled {
       i = j + 1;
     }
     if (c.segments.empty()) bad(pattern, "matches nothing but '/'");
+    std::ptrdiff_t leading_literals = 0;
     for (const auto& s : c.segments) {
       if (!s.literal) break;
       c.literal_prefix += '/';
       c.literal_prefix += s.text;
+      ++leading_literals;
+    }
+    for (const auto& s : c.segments) {
+      if (s.literal) {
+        // Leading literal components are already checked through literal_prefix.
+        if (&s - c.segments.data() < leading_literals) continue;
+        if (s.text.size() > c.required.size()) c.required = s.text;
+        continue;
+      }
+      std::string run;
+      for (const auto& t : s.tokens) {
+        if (t.kind == Token::Kind::Literal) {
+          run += t.c;
+        } else {
+          run.clear();
+        }
+        if (run.size() > c.required.size()) c.required = run;
+      }
     }
     return c;
   }
 
   bool quick_reject(std::string_view path) const {
-    if (literal_prefix.empty()) return false;
-    if (!path.starts_with(literal_prefix)) return true;
-    return path.size() > literal_prefix.size() && path[literal_prefix.size()] != '/';
+    if (!literal_prefix.empty()) {
+      if (!path.starts_with(literal_prefix)) return true;
+      if (path.size() > literal_prefix.size() && path[literal_prefix.size()] != '/') return true;
+    }
+    return !required.empty() && path.find(required) == std::string_view::npos;
   }
 
   // `descendants`: also true when the pattern matches an ancestor of the path.

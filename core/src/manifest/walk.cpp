@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -178,31 +180,37 @@ class Walker {
     }
   }
 
+  // getdents64 directly: no DIR* allocation and no fcntl per directory.
   void read_dir(Dir& dir, std::vector<Dir>& stack) {
+    alignas(8) static thread_local char buf[32 * 1024];
     int fd = dir.fd.get();
-    DIR* d = ::fdopendir(dir.fd.release());
-    if (d == nullptr) {
-      int err = errno;
-      ::close(fd);
-      throw SystemError("fdopendir(" + in_quotes(upper_ + dir.path) + ")", err);
-    }
-    std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+    std::vector<ManifestEntry*> files;
     for (;;) {
-      errno = 0;
-      struct dirent* de = ::readdir(d);
-      if (de == nullptr) break;
-      std::string_view name = de->d_name;
-      if (name == "." || name == "..") continue;
-      std::string path = dir.path + "/" + std::string(name);
-      if (options_.ignore != nullptr && options_.ignore->matches(path)) continue;
-      if (de->d_type == DT_REG) {
-        ManifestEntry& e = add_entry(std::move(path));
-        enqueue(&e);
-      } else {
-        inspect(fd, de->d_name, std::move(path), stack);
+      long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw SystemError("getdents64(" + in_quotes(upper_ + dir.path) + ")", errno);
+      if (n == 0) break;
+      for (long off = 0; off < n;) {
+        // The kernel aligns each record to 8 bytes; d_name starts at a fixed offset.
+        const char* rec = buf + off;
+        unsigned short reclen;
+        unsigned char d_type;
+        std::memcpy(&reclen, rec + offsetof(struct dirent64, d_reclen), sizeof reclen);
+        std::memcpy(&d_type, rec + offsetof(struct dirent64, d_type), sizeof d_type);
+        const char* name_ptr = rec + offsetof(struct dirent64, d_name);
+        off += reclen;
+        std::string_view name = name_ptr;
+        if (name == "." || name == "..") continue;
+        std::string path = dir.path + "/" + std::string(name);
+        if (options_.ignore != nullptr && options_.ignore->matches(path)) continue;
+        if (d_type == DT_REG) {
+          files.push_back(&add_entry(std::move(path)));
+        } else if (ManifestEntry* f = inspect(fd, name_ptr, std::move(path), stack)) {
+          files.push_back(f);
+        }
       }
     }
-    if (errno != 0) throw SystemError("readdir(" + in_quotes(upper_ + dir.path) + ")", errno);
+    enqueue(files);
   }
 
   ManifestEntry& add_entry(std::string path) {
@@ -212,7 +220,8 @@ class Walker {
   }
 
   // Anything that is not known to be a regular file: stat it here, on the walking thread.
-  void inspect(int dir_fd, const char* name, std::string path, std::vector<Dir>& stack) {
+  // Returns the entry when it is a regular file still to be hashed.
+  ManifestEntry* inspect(int dir_fd, const char* name, std::string path, std::vector<Dir>& stack) {
     struct stat st {};
     std::string host = upper_ + path;
     check_sys(::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW), "fstatat(" + in_quotes(host) + ")");
@@ -220,8 +229,7 @@ class Walker {
     fill_from_stat(e, st, options_.strict_times);
     switch (e.type) {
       case Type::File:
-        enqueue(&e);
-        return;
+        return &e;
       case Type::Dir: {
         UniqueFd sub(::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!sub) throw SystemError("openat(" + in_quotes(host) + ", O_DIRECTORY|O_NOFOLLOW)", errno);
@@ -230,7 +238,7 @@ class Walker {
             e, host, [fd](char* b, std::size_t n) { return ::flistxattr(fd, b, n); },
             [fd](const char* k, void* b, std::size_t n) { return ::fgetxattr(fd, k, b, n); });
         if (st.st_dev == root_dev_) stack.push_back(Dir{std::move(sub), e.path});  // one filesystem
-        return;
+        return nullptr;
       }
       case Type::Symlink: {
         std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
@@ -248,7 +256,7 @@ class Walker {
         break;
       }
       case Type::Whiteout:
-        return;
+        return nullptr;
       default:
         break;
     }
@@ -256,32 +264,41 @@ class Walker {
     read_xattrs(
         e, host, [h](char* b, std::size_t n) { return ::llistxattr(h, b, n); },
         [h](const char* k, void* b, std::size_t n) { return ::lgetxattr(h, k, b, n); });
+    return nullptr;
   }
 
-  void enqueue(ManifestEntry* e) {
+  // One lock per directory, and workers take a few files at a time: fewer futex calls.
+  void enqueue(const std::vector<ManifestEntry*>& files) {
+    if (files.empty()) return;
     bool wake;
     {
       std::lock_guard lock(mu_);
-      queue_.push_back(e);
+      queue_.insert(queue_.end(), files.begin(), files.end());
       wake = idle_ > 0;
     }
-    if (wake) cv_.notify_one();
+    if (wake) cv_.notify_all();
   }
 
   void work() {
+    constexpr std::size_t kTake = 8;
+    ManifestEntry* batch[kTake];
     for (;;) {
-      ManifestEntry* e;
+      std::size_t n = 0;
       {
         std::unique_lock lock(mu_);
         ++idle_;
         cv_.wait(lock, [this] { return !queue_.empty() || walking_done_ || failed_; });
         --idle_;
         if (failed_ || queue_.empty()) return;
-        e = queue_.front();
-        queue_.pop_front();
+        // Leave work for the others when the queue is short.
+        std::size_t take = std::clamp<std::size_t>(queue_.size() / 4, 1, kTake);
+        for (; n < take; ++n) {
+          batch[n] = queue_.front();
+          queue_.pop_front();
+        }
       }
       try {
-        hash_file(*e);
+        for (std::size_t i = 0; i < n; ++i) hash_file(*batch[i]);
       } catch (...) {
         fail(std::current_exception());
         return;
@@ -330,7 +347,7 @@ class Walker {
         e, host, [f](char* b, std::size_t n) { return ::flistxattr(f, b, n); },
         [f](const char* k, void* b, std::size_t n) { return ::fgetxattr(f, k, b, n); });
     e.opaque = false;  // only directories can be opaque
-    e.digest = digest_fd(f).text();
+    e.digest = digest_fd(f, e.size).text();
   }
 
   std::string upper_;
