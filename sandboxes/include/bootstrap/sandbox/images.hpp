@@ -1,0 +1,42 @@
+// Images: read-only root trees a sandbox starts from.
+//   host            this machine's live root, read-only
+//   debian:<rel>    bullseye, bookworm, trixie, built by mmdebstrap from the machine's apt sources
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bootstrap::sandbox {
+
+struct Image {
+  std::string name;              // "debian:trixie", "host"
+  std::string release;           // "trixie"; for host, read from /etc/os-release
+  std::filesystem::path root;    // the tree to use as the lowest layer
+  std::string digest;            // identifies the content (changes when rebuilt)
+  std::uint64_t size_bytes = 0;  // 0 for host
+  std::string built_at;          // ISO 8601, "" for host
+};
+
+using Progress = std::function<void(const std::string& line)>;
+
+class ImageStore {
+ public:
+  explicit ImageStore(std::filesystem::path cache_root);
+  // Returns the image, building debian:<release> first when it is not cached (under a file
+  // lock, so concurrent callers build it once). Throws with a clear message for an unknown name.
+  Image get(const std::string& name, const Progress& progress = {});
+  Image build(const std::string& name, bool rebuild, const Progress& progress = {});
+  std::vector<Image> list() const;
+  bool remove(const std::string& name);
+  const std::filesystem::path& cache_root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+// The default cache root: /var/cache/bootstrap as root, $XDG_CACHE_HOME/bootstrap otherwise.
+std::filesystem::path default_cache_root();
+
+}  // namespace bootstrap::sandbox

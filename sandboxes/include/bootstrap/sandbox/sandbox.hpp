@@ -1,0 +1,75 @@
+// A disposable root: new mount/pid/uts/ipc/net namespaces, an overlayfs whose upper layer
+// collects every change, pivot_root, a reaper as pid 1, hardening, seccomp last.
+// Nothing here knows about baselines or plugins.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bootstrap::sandbox {
+
+struct Bind {
+  std::filesystem::path source;  // on the machine
+  std::string target;            // absolute path inside the sandbox, created if missing
+  bool read_only = true;
+};
+
+struct Spec {
+  // Read-only layers, top-most first; the last one is the image root ("/" for the host image).
+  std::vector<std::filesystem::path> lowers;
+  // Where changes go. Empty: a tmpfs upper that vanishes with the sandbox. Otherwise both
+  // must exist, be empty, and live on one filesystem.
+  std::filesystem::path upper;
+  std::filesystem::path work;
+  std::vector<Bind> binds;
+  std::string hostname = "bootstrap";
+  bool share_network = false;      // true: the machine's network (fetch phase); false: loopback only
+  std::vector<std::string> env;    // "KEY=VALUE", added to the clean environment
+  std::string cwd = "/";
+  int pids_limit = 4096;
+  bool interactive = false;        // keep the caller's terminal as stdin/stdout/stderr
+  // Directories inside the sandbox hidden under an empty read-only tmpfs (e.g. the cache root
+  // when the host is the image: other sandboxes' layers are none of this one's business).
+  std::vector<std::string> masked;
+};
+
+struct Result {
+  int status = 0;     // like a shell: 0..255 exit code, 128+N for signal N
+  int signal = 0;     // the signal that killed the main process, 0 when it exited
+  std::string data;   // everything the body wrote to its result descriptor
+  std::string describe() const;  // "exited with status 3", "killed by SIGSEGV"
+};
+
+class Sandbox {
+ public:
+  // Runs `body` as the sandbox's main process (under a reaper pid 1) once setup and
+  // hardening are done; its return value is the exit status. `result_fd` is a pipe to the
+  // parent. Throws SystemError when the sandbox cannot be created.
+  static Sandbox start(const Spec& spec, std::function<int(int result_fd)> body);
+  // Same, executing argv (PATH looked up inside the sandbox).
+  static Sandbox start(const Spec& spec, const std::vector<std::string>& argv);
+
+  Sandbox(Sandbox&&) noexcept;
+  Sandbox& operator=(Sandbox&&) noexcept;
+  ~Sandbox();  // kills the whole tree and waits, if still running
+
+  pid_t pid() const;
+  int result_fd() const;  // readable end, for poll(); wait() drains it
+  Result wait();          // blocks until the tree is gone; tears everything down
+
+ private:
+  Sandbox() = default;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Why this machine cannot run sandboxes, or "" when it can (root or user namespaces,
+// overlayfs, seccomp). Used for exit status 3.
+std::string why_sandboxes_cannot_run();
+
+}  // namespace bootstrap::sandbox

@@ -1,0 +1,78 @@
+// A fresh /proc for the new pid namespace (nosuid,nodev,noexec) whose kernel knobs are
+// read-only, a read-only /sys, and the tmpfs directories (/tmp 1777, /run).
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "bootstrap/system_error.hpp"
+#include "steps.hpp"
+
+namespace bootstrap::sandbox {
+namespace {
+
+void write_file_in_root(int root, const std::string& path, const std::string& text) {
+  UniqueFd fd = open_in_root(root, path, O_WRONLY);
+  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw SystemError("write(\"/" + path + "\", \"" + text + "\")", errno);
+}
+
+}  // namespace
+
+void mount_proc_in_child(int root, int pids_limit) {
+  UniqueFd target = mount_target_in_root(root, "proc", false);
+  mount_at("proc", target.get(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "/proc");
+
+  // The pids limit: pid_max of this pid namespace (per namespace since Linux 6.14; the kernel
+  // refuses values below 301). Written before /proc/sys turns read-only, and nobody inside
+  // keeps CAP_SYS_ADMIN to raise it again.
+  if (pids_limit > 0 && kernel_has_per_namespace_pid_max()) {
+    int value = pids_limit + 1 < 301 ? 301 : pids_limit + 1;
+    write_file_in_root(root, "proc/sys/kernel/pid_max", std::to_string(value));
+  }
+
+  // Kernel knobs read-only (bind on themselves, then remount), secrets masked with /dev/null.
+  for (const char* knob : {"proc/sys", "proc/sysrq-trigger", "proc/irq", "proc/bus", "proc/fs"}) {
+    int fd = -1;
+    try {
+      UniqueFd f = open_in_root(root, knob, O_PATH);
+      fd = f.release();
+    } catch (const SystemError& e) {
+      if (e.error_number() == ENOENT) continue;
+      throw;
+    }
+    UniqueFd f(fd);
+    bind_at(f.get(), f.get(), true, std::string("/") + knob);
+  }
+  UniqueFd null = open_in_root(root, "dev/null", O_PATH);
+  for (const char* secret : {"proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug"}) {
+    int fd = -1;
+    try {
+      fd = open_in_root(root, secret, O_PATH).release();
+    } catch (const SystemError& e) {
+      if (e.error_number() == ENOENT) continue;
+      throw;
+    }
+    UniqueFd f(fd);
+    bind_at(null.get(), f.get(), true, std::string("/") + secret);
+  }
+}
+
+void mount_sys_in_child(int root) {
+  UniqueFd target = mount_target_in_root(root, "sys", false);
+  mount_at("sysfs", target.get(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "/sys");
+}
+
+void mount_tmpfs_dirs_in_child(int root) {
+  UniqueFd tmp = mount_target_in_root(root, "tmp", false);
+  mount_at("tmpfs", tmp.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp");
+  UniqueFd run = mount_target_in_root(root, "run", false);
+  mount_at("tmpfs", run.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/run");
+  UniqueFd r = open_in_root(root, "run", O_PATH | O_DIRECTORY);
+  if (mkdirat(r.get(), "lock", 01777) != 0) throw SystemError("mkdirat(\"/run/lock\")", errno);
+}
+
+}  // namespace bootstrap::sandbox

@@ -1,0 +1,433 @@
+// Sandbox::start and wait: the orchestration, one line per step (the steps live in their own
+// files). The order follows bubblewrap: / private first, overlay, /dev, /proc, /sys, tmpfs,
+// binds, hostname, loopback, pivot_root + detach; then in the main process: session, fds,
+// environment, capabilities, no_new_privs, seccomp last, body or exec.
+#include "bootstrap/sandbox/sandbox.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include "bootstrap/system_error.hpp"
+#include "steps.hpp"
+
+namespace bootstrap::sandbox {
+namespace {
+
+constexpr const char* kStaging = "/tmp";  // a tmpfs is mounted here, in the new mount ns only
+
+// Everything the child needs, prepared in the parent so the child only makes syscalls.
+struct Plan {
+  const Spec* spec = nullptr;
+  std::vector<UniqueFd> lowers;
+  std::vector<int> lower_fds;
+  UniqueFd upper, work;
+  bool tmpfs_upper = true;
+  bool copy_out = false;
+  std::vector<UniqueFd> bind_sources;
+  std::vector<bool> bind_is_dir;
+  std::vector<SandboxFile> files;
+  const std::vector<sock_filter>* seccomp = nullptr;
+  const std::vector<sock_filter>* personality = nullptr;
+  std::vector<std::string> env;
+  std::vector<char*> envp;
+  std::vector<char*> argv;
+  std::function<int(int)> body;
+  int result_w = -1;
+  int status_w = -1;
+};
+
+UniqueFd open_dir(const std::filesystem::path& p, int flags, const char* what) {
+  int fd = open(p.c_str(), flags | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw SystemError(std::string("open(\"") + p.string() + "\") (" + what + ")", errno);
+  return UniqueFd(fd);
+}
+
+std::vector<std::string> clean_environment(const Spec& spec) {
+  std::vector<std::string> env = {
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "DEBIAN_FRONTEND=noninteractive",
+      "LC_ALL=C.UTF-8",
+      "HOME=/root",
+      "SYSTEMD_OFFLINE=1",
+  };
+  if (spec.interactive) {
+    const char* term = getenv("TERM");
+    env.push_back(std::string("TERM=") + (term ? term : "xterm"));
+  }
+  for (const std::string& kv : spec.env) {
+    std::string key = kv.substr(0, kv.find('='));
+    std::erase_if(env, [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
+    env.push_back(kv);
+  }
+  return env;
+}
+
+[[noreturn]] void fail_in_child(int status_fd, const std::exception& e) {
+  const auto* sys = dynamic_cast<const SystemError*>(&e);
+  send_record(status_fd, 'E', sys ? sys->error_number() : 0, e.what());
+  _exit(125);
+}
+
+// The main process: hardening, then the body or the command.
+[[noreturn]] void main_in_child(Plan& plan) {
+  const Spec& spec = *plan.spec;
+  try {
+    umask(022);
+    if (!spec.interactive && setsid() < 0) throw SystemError("setsid()", errno);
+    // The result pipe becomes fd 3, the status pipe fd 4 (close-on-exec); nothing else survives.
+    int r = fcntl(plan.result_w, F_DUPFD_CLOEXEC, 10);
+    int s = fcntl(plan.status_w, F_DUPFD_CLOEXEC, 10);
+    if (r < 0 || s < 0 || dup3(r, 3, 0) < 0 || dup3(s, 4, O_CLOEXEC) < 0) throw SystemError("dup3()", errno);
+    plan.status_w = 4;
+    if (syscall(SYS_close_range, 5U, ~0U, 0U) != 0) throw SystemError("close_range(5, ~0)", errno);
+    if (!plan.body) close(3);
+    if (chdir(spec.cwd.c_str()) != 0) throw SystemError("chdir(\"" + spec.cwd + "\")", errno);
+    environ = plan.envp.data();
+    drop_capabilities_in_child();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno);
+    load_seccomp_in_child(*plan.personality);
+    load_seccomp_in_child(*plan.seccomp);  // last: from here on, no mount, no namespace
+  } catch (const std::exception& e) {
+    fail_in_child(plan.status_w, e);
+  }
+  send_record(plan.status_w, 'R', 0);
+  close(plan.status_w);
+  if (plan.body) {
+    int rc = 1;
+    try {
+      rc = plan.body(3);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bootstrap: sandbox body failed: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "bootstrap: sandbox body failed\n");
+    }
+    std::fflush(nullptr);
+    _exit(rc & 0xff);
+  }
+  execvp(plan.argv[0], plan.argv.data());
+  int err = errno;
+  std::fprintf(stderr, "bootstrap: %s: %s\n", plan.argv[0], std::strerror(err));
+  _exit(err == ENOENT ? 127 : 126);
+}
+
+// pid 1 of the new namespaces: builds the root, forks the main process, then reaps.
+[[noreturn]] void init_in_child(Plan& plan) {
+  const Spec& spec = *plan.spec;
+  // If the parent dies, so does the sandbox (pid 1 gone = namespace gone).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  pollfd alive{plan.status_w, POLLOUT, 0};
+  if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(125);  // parent already gone
+  UniqueFd copy_from, copy_to;
+  try {
+    umask(0);
+    make_root_private_in_child();
+    // Descriptors opened before the clone point at the host namespace's mounts, which overlay
+    // and bind mounts refuse: reopen every path here (the parent already checked them).
+    std::vector<UniqueFd> lower_fds;
+    for (const auto& l : spec.lowers) {
+      lower_fds.push_back(open_dir(l, O_PATH, "lower layer"));
+      plan.lower_fds[lower_fds.size() - 1] = lower_fds.back().get();
+    }
+    if (!spec.upper.empty()) {
+      plan.upper = open_dir(spec.upper, O_RDONLY, "upper layer");
+      plan.work = open_dir(spec.work, O_PATH, "work dir");
+    }
+    for (std::size_t i = 0; i < spec.binds.size(); ++i) {
+      int fd = open(spec.binds[i].source.c_str(), O_PATH | O_CLOEXEC);
+      if (fd < 0) throw SystemError("open(\"" + spec.binds[i].source.string() + "\") (bind source)", errno);
+      plan.bind_sources[i].reset(fd);
+    }
+    UniqueFd mountpoint(open(kStaging, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!mountpoint) throw SystemError(std::string("open(\"") + kStaging + "\")", errno);
+    mount_at("tmpfs", mountpoint.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700", "staging tmpfs");
+    UniqueFd stage = open_dir(kStaging, O_RDONLY, "staging tmpfs");
+    for (const char* d : {"root", "layer", "upper", "work"}) {
+      if (mkdirat(stage.get(), d, 0755) != 0) throw SystemError(std::string("mkdirat(staging, \"") + d + "\")", errno);
+    }
+    UniqueFd layer(openat(stage.get(), "layer", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    make_sandbox_layer_in_child(layer.get(), plan.lower_fds, plan.files);
+
+    std::vector<std::string> lowers = {std::string(kStaging) + "/layer"};
+    for (int fd : plan.lower_fds) lowers.push_back(fd_path(fd));
+    std::string upper = plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(plan.upper.get());
+    std::string work = plan.tmpfs_upper ? std::string(kStaging) + "/work" : fd_path(plan.work.get());
+    mount_overlay_in_child(std::string(kStaging) + "/root", lowers, upper, work);
+    if (plan.copy_out) {
+      copy_from.reset(openat(stage.get(), "upper", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      copy_to = std::move(plan.upper);
+    }
+
+    UniqueFd root = open_dir(std::string(kStaging) + "/root", O_RDONLY, "overlay root");
+    mount_dev_in_child(root.get());
+    mount_proc_in_child(root.get(), spec.pids_limit);
+    mount_sys_in_child(root.get());
+    mount_tmpfs_dirs_in_child(root.get());
+    for (std::size_t i = 0; i < spec.binds.size(); ++i) {
+      UniqueFd target = mount_target_in_root(root.get(), spec.binds[i].target, !plan.bind_is_dir[i]);
+      bind_at(plan.bind_sources[i].get(), target.get(), spec.binds[i].read_only, spec.binds[i].target);
+    }
+    for (const std::string& m : spec.masked) {
+      UniqueFd target = open_in_root(root.get(), m, O_PATH | O_DIRECTORY);
+      mount_at("tmpfs", target.get(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k", m);
+    }
+    if (sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+      throw SystemError("sethostname(\"" + spec.hostname + "\")", errno);
+    if (!spec.share_network) loopback_up_in_child();
+    pivot_into_in_child(root.get());
+  } catch (const std::exception& e) {
+    fail_in_child(plan.status_w, e);
+  }
+
+  pid_t main = fork();
+  if (main < 0) fail_in_child(plan.status_w, SystemError("fork()", errno));
+  if (main == 0) main_in_child(plan);
+
+  // The reaper keeps only the status pipe (and the copy-out pair); it cannot be ptraced or
+  // inspected through /proc by the processes it reaps.
+  int keep[] = {plan.status_w, copy_from.get(), copy_to.get()};
+  for (int& fd : keep) {
+    if (fd >= 0) fd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (keep[i] >= 0) keep[i] = dup3(keep[i], 3 + i, O_CLOEXEC);
+  }
+  syscall(SYS_close_range, 6U, ~0U, 0U);
+  prctl(PR_SET_DUMPABLE, 0);
+  if (copy_from.get() < 0) {
+    try {
+      drop_all_capabilities_in_child();
+    } catch (const std::exception&) {
+    }
+  }
+  int status_fd = keep[0];
+  int from = copy_from.get() >= 0 ? keep[1] : -1;
+  int to = copy_from.get() >= 0 ? keep[2] : -1;
+  copy_from.release();
+  copy_to.release();
+  reap_in_child(main, status_fd, from, to);
+}
+
+
+struct Started {
+  pid_t pid = -1;
+  UniqueFd result;
+  UniqueFd status;
+  bool waited = false;
+  // For scrubbing a persistent upper after the run.
+  std::vector<UniqueFd> lowers;
+  UniqueFd upper;
+  std::vector<SandboxFile> files;
+};
+
+void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
+                              const std::vector<std::string>* argv) {
+  if (spec.lowers.empty()) throw std::invalid_argument("sandbox: no lower layer (the image root)");
+  if (spec.upper.empty() != spec.work.empty())
+    throw std::invalid_argument("sandbox: upper and work must both be given or both be empty");
+  if (argv && argv->empty()) throw std::invalid_argument("sandbox: empty command");
+  if (spec.hostname.empty() || spec.hostname.size() > 64) throw std::invalid_argument("sandbox: bad hostname");
+  for (const Bind& b : spec.binds) {
+    if (b.target.empty() || b.target[0] != '/') throw std::invalid_argument("sandbox: bind target must be absolute: " + b.target);
+  }
+
+  Plan plan;
+  plan.spec = &spec;
+  for (const auto& l : spec.lowers) {
+    plan.lowers.push_back(open_dir(l, O_PATH, "lower layer"));
+    plan.lower_fds.push_back(plan.lowers.back().get());
+  }
+  if (!spec.upper.empty()) {
+    plan.upper = open_dir(spec.upper, O_RDONLY, "upper layer");
+    plan.work = open_dir(spec.work, O_PATH, "work dir");
+    plan.copy_out = upper_overlaps_lowers(plan.lower_fds, plan.upper.get());
+    plan.tmpfs_upper = plan.copy_out;
+  }
+  for (const Bind& b : spec.binds) {
+    int fd = open(b.source.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) throw SystemError("open(\"" + b.source.string() + "\") (bind source)", errno);
+    plan.bind_sources.emplace_back(fd);
+    struct stat s{};
+    fstat(fd, &s);
+    plan.bind_is_dir.push_back(S_ISDIR(s.st_mode));
+  }
+  plan.files = sandbox_files(spec.hostname);
+  plan.seccomp = &seccomp_program();
+  plan.personality = &seccomp_personality_program();
+  plan.env = clean_environment(spec);
+  for (auto& e : plan.env) plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+  if (argv) {
+    for (const auto& a : *argv) plan.argv.push_back(const_cast<char*>(a.c_str()));
+    plan.argv.push_back(nullptr);
+  }
+  plan.body = std::move(body);
+
+  int result[2], status[2];
+  if (pipe2(result, O_CLOEXEC) != 0) throw SystemError("pipe2(result)", errno);
+  UniqueFd result_r(result[0]), result_w(result[1]);
+  if (pipe2(status, O_CLOEXEC) != 0) throw SystemError("pipe2(status)", errno);
+  UniqueFd status_r(status[0]), status_w(status[1]);
+  fcntl(result_r.get(), F_SETPIPE_SZ, 1 << 20);  // a big result rarely waits for wait()
+  plan.result_w = result_w.get();
+  plan.status_w = status_w.get();
+
+  std::fflush(nullptr);  // nothing buffered may be written twice
+  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
+  if (!spec.share_network) flags |= CLONE_NEWNET;
+  // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
+  long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
+  if (pid < 0) throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET)", errno);
+  if (pid == 0) init_in_child(plan);
+
+  st.pid = static_cast<pid_t>(pid);
+  st.result = std::move(result_r);
+  st.status = std::move(status_r);
+  result_w.reset();
+  status_w.reset();
+  if (!spec.upper.empty() && !plan.copy_out) {
+    st.upper = std::move(plan.upper);
+  } else if (plan.copy_out) {
+    st.upper = open_dir(spec.upper, O_RDONLY, "upper layer");
+  }
+  if (st.upper) {
+    st.lowers = std::move(plan.lowers);
+    st.files = plan.files;
+  }
+
+  Record rec;
+  bool got = read_record(st.status.get(), rec);
+  if (got && rec.type == 'R') return;
+  kill(st.pid, SIGKILL);
+  int ws = 0;
+  while (waitpid(st.pid, &ws, 0) < 0 && errno == EINTR) {
+  }
+  st.waited = true;
+  if (got && rec.type == 'E') {
+    if (rec.value != 0) throw SystemError(SystemError::Preformatted{}, "sandbox setup: " + rec.text, rec.value);
+    throw std::runtime_error("sandbox setup: " + rec.text);
+  }
+  throw std::runtime_error("sandbox setup: the sandbox died before it was ready");
+}
+
+}  // namespace
+
+struct Sandbox::State : Started {};
+
+Sandbox Sandbox::start(const Spec& spec, std::function<int(int result_fd)> body) {
+  if (!body) throw std::invalid_argument("sandbox: empty body");
+  Sandbox s;
+  s.state_ = std::make_unique<State>();
+  start_sandbox(*s.state_, spec, std::move(body), nullptr);
+  return s;
+}
+
+Sandbox Sandbox::start(const Spec& spec, const std::vector<std::string>& argv) {
+  Sandbox s;
+  s.state_ = std::make_unique<State>();
+  start_sandbox(*s.state_, spec, {}, &argv);
+  return s;
+}
+
+Sandbox::Sandbox(Sandbox&&) noexcept = default;
+Sandbox& Sandbox::operator=(Sandbox&& o) noexcept {
+  if (this != &o) {
+    if (state_ && !state_->waited && state_->pid > 0) {
+      kill(state_->pid, SIGKILL);
+      waitpid(state_->pid, nullptr, 0);
+    }
+    state_ = std::move(o.state_);
+  }
+  return *this;
+}
+
+Sandbox::~Sandbox() {
+  if (state_ && !state_->waited && state_->pid > 0) {
+    kill(state_->pid, SIGKILL);
+    while (waitpid(state_->pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+pid_t Sandbox::pid() const { return state_ ? state_->pid : -1; }
+int Sandbox::result_fd() const { return state_ ? state_->result.get() : -1; }
+
+Result Sandbox::wait() {
+  if (!state_ || state_->waited) throw std::logic_error("Sandbox::wait() called twice");
+  Result r;
+  // Drain the result pipe first: the writer may block on a full pipe until we read. It reaches
+  // end of file when the namespace is gone (pid 1's exit kills every holder).
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(state_->result.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    r.data.append(buf, static_cast<std::size_t>(n));
+  }
+  int ws = 0;
+  while (waitpid(state_->pid, &ws, 0) < 0) {
+    if (errno != EINTR) throw SystemError("waitpid(" + std::to_string(state_->pid) + ")", errno);
+  }
+  state_->waited = true;
+  std::optional<int> main_status;
+  std::optional<Record> teardown;
+  Record rec;
+  while (read_record(state_->status.get(), rec)) {
+    if (rec.type == 'X') main_status = rec.value;
+    if (rec.type == 'T') teardown = rec;
+  }
+  int s = main_status.value_or(ws);
+  if (WIFSIGNALED(s)) {
+    r.signal = WTERMSIG(s);
+    r.status = 128 + r.signal;
+  } else {
+    r.status = WEXITSTATUS(s);
+  }
+  if (state_->upper) {
+    std::vector<int> lowers;
+    for (auto& l : state_->lowers) lowers.push_back(l.get());
+    scrub_upper(state_->upper.get(), lowers, state_->files);
+  }
+  if (teardown) throw SystemError(SystemError::Preformatted{}, "sandbox teardown: " + teardown->text, teardown->value);
+  return r;
+}
+
+std::string Result::describe() const {
+  if (signal != 0) {
+    const char* name = sigabbrev_np(signal);
+    return std::string("killed by SIG") + (name ? name : std::to_string(signal));
+  }
+  return "exited with status " + std::to_string(status);
+}
+
+std::string why_sandboxes_cannot_run() {
+  if (geteuid() != 0)
+    return "sandboxes need root (CAP_SYS_ADMIN for mount, pid and network namespaces); run as root";
+  std::ifstream fs("/proc/filesystems");
+  std::stringstream all;
+  all << fs.rdbuf();
+  if (all.str().find("\toverlay\n") == std::string::npos) {
+    // The module may simply not be loaded yet; mounting loads it, so only say so if absent.
+    if (access("/sys/module/overlay", F_OK) != 0 && access("/lib/modules", F_OK) != 0)
+      return "this kernel has no overlayfs (modprobe overlay)";
+  }
+  if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) return "this kernel has no seccomp filter support";
+  return "";
+}
+
+}  // namespace bootstrap::sandbox

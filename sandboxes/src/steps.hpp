@@ -1,0 +1,112 @@
+// The steps a sandbox is made of, one concern per file (see sandbox.cpp for their order).
+// Functions named *_in_child run inside the new namespaces, before or after pivot_root;
+// the others run in the parent. All throw SystemError naming the failing call.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bootstrap/unique_fd.hpp"
+
+namespace bootstrap::sandbox {
+
+// --- resolve.cpp: paths inside a root never leave it --------------------------------------
+// openat2(root, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): absolute symlinks and
+// ".." planted in a layer stay inside `root`.
+UniqueFd open_in_root(int root, const std::string& path, int flags, mode_t mode = 0);
+// Like open_in_root, but no symlink at all may appear on the way (RESOLVE_NO_SYMLINKS|BENEATH).
+UniqueFd open_beneath(int dir, const std::string& path, int flags);
+// mkdir -p inside `root`, each component resolved inside it; returns an O_PATH fd of the last.
+UniqueFd make_dirs_in_root(int root, const std::string& path, mode_t mode);
+// The target of a mount inside `root` (a directory, or a file when `file`), created if missing.
+UniqueFd mount_target_in_root(int root, const std::string& path, bool file);
+// "/proc/self/fd/N": how mount(2) is pointed at a path that was resolved safely.
+std::string fd_path(int fd);
+
+// --- mounts.cpp ---------------------------------------------------------------------------
+void make_root_private_in_child();
+void mount_at(const char* source, int target_fd, const char* fstype, unsigned long flags,
+              const std::string& data, const std::string& what);
+void bind_at(int source_fd, int target_fd, bool read_only, const std::string& what);
+void remount_read_only(int target_fd, unsigned long keep_flags, const std::string& what);
+
+// --- overlay.cpp ----------------------------------------------------------------------------
+// True when the upper dir lies inside one of the lower trees on the same filesystem: overlayfs
+// refuses such "overlapping layers" (the host image's lower is "/"), so the upper then lives on
+// a tmpfs inside the sandbox and is copied out by the reaper at the end.
+bool upper_overlaps_lowers(const std::vector<int>& lower_fds, int upper_fd);
+struct SandboxFile {
+  std::string path;     // inside the root, relative: "etc/resolv.conf"
+  std::string content;
+  mode_t mode;
+};
+// The files every sandbox gets (resolv.conf, hostname, policy-rc.d), for the parent to prepare.
+std::vector<SandboxFile> sandbox_files(const std::string& hostname);
+// Writes `files` into `layer` (a fresh dir), giving each parent dir the owner and mode it has in
+// the lowers (so a copy-up of /etc carries the image's metadata); a file whose parent is not a
+// plain directory in the lowers is left out.
+void make_sandbox_layer_in_child(int layer, const std::vector<int>& lower_fds,
+                                 const std::vector<SandboxFile>& files);
+void mount_overlay_in_child(const std::string& target, const std::vector<std::string>& lowers,
+                            const std::string& upper, const std::string& work);
+// After the run: the sandbox files never belong to a result; removes them (and parent dirs that
+// were only copied up for them) from a persistent upper, never following a symlink.
+void scrub_upper(int upper, const std::vector<int>& lower_fds, const std::vector<SandboxFile>& files);
+
+// --- dev.cpp, proc.cpp ---------------------------------------------------------------------
+void mount_dev_in_child(int root);
+void mount_proc_in_child(int root, int pids_limit);
+void mount_sys_in_child(int root);
+void mount_tmpfs_dirs_in_child(int root);
+
+// --- pivot.cpp ------------------------------------------------------------------------------
+void pivot_into_in_child(int root);
+
+// --- network.cpp ------------------------------------------------------------------------------
+void loopback_up_in_child();
+
+// --- caps.cpp -------------------------------------------------------------------------------
+// Bounding, permitted, effective and inheritable sets cut to Docker's default set; ambient cleared.
+void drop_capabilities_in_child();
+void drop_all_capabilities_in_child();
+
+// --- seccomp.cpp ------------------------------------------------------------------------------
+// The filter, compiled once per process with libseccomp and kept as BPF.
+const std::vector<sock_filter>& seccomp_program();
+const std::vector<sock_filter>& seccomp_personality_program();
+void load_seccomp_in_child(const std::vector<sock_filter>& program);
+
+// --- pids.cpp -------------------------------------------------------------------------------
+// True when this kernel keeps pid_max per pid namespace (Linux >= 6.14).
+bool kernel_has_per_namespace_pid_max();
+
+// --- tree.cpp (public in tree.hpp) ------------------------------------------------------------
+
+}  // namespace bootstrap::sandbox
+
+namespace bootstrap::sandbox {
+
+// --- messages.cpp: the status pipe from the sandbox to the parent ---------------------------
+// Records: 'R' ready (main is about to run the body or exec), 'E' setup failed (value = errno,
+// text = the call), 'X' the main process ended (value = its wait status), 'T' teardown failed.
+struct Record {
+  char type = 0;
+  int value = 0;
+  std::string text;
+};
+void send_record(int fd, char type, int value, const std::string& text = {});
+// Reads one record; false at end of file.
+bool read_record(int fd, Record& out);
+
+// --- reaper.cpp -------------------------------------------------------------------------------
+// pid 1: reaps every orphan until `main` exits, reports its status, then exits with it (the
+// kernel then kills whatever is left). When `copy_from` >= 0 (a tmpfs upper standing in for an
+// overlapping persistent one), it first kills and reaps the rest, then copies the upper out.
+[[noreturn]] void reap_in_child(pid_t main, int status_fd, int copy_from, int copy_to);
+
+}  // namespace bootstrap::sandbox
