@@ -1,0 +1,78 @@
+// bootstrap apply BASELINE --root DIR: converge a directory tree standing for a host.
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "bootstrap/apply.hpp"
+#include "bootstrap/exit_codes.hpp"
+#include "bootstrap/plan_report.hpp"
+#include "bootstrap/root_host.hpp"
+#include "commands.hpp"
+
+namespace bootstrap::cli {
+
+namespace {
+struct ApplyOptions {
+  std::string baseline;
+  std::string root;
+  bool for_real = false;
+  bool no_verify = false;
+};
+}  // namespace
+
+void add_apply_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "apply",
+      "Apply a baseline to a directory tree that stands for a host (--root DIR), printing\n"
+      "each change as created / modified / removed, then running the plugins' checks.\n"
+      "Applying again reports no changes. Without --root the target is this machine's /,\n"
+      "which is refused unless --for-real is given.");
+  auto opts = std::make_shared<ApplyOptions>();
+  cmd->add_option("BASELINE", opts->baseline, "Baseline file (YAML)")->required();
+  cmd->add_option("--root", opts->root, "Apply to this directory instead of /")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_flag("--for-real", opts->for_real, "Allow applying to this machine's / (operators only)");
+  cmd->add_flag("--no-verify", opts->no_verify, "Skip the plugins' checks after applying");
+  cmd->callback([&action, opts] {
+    action = [opts](const GlobalOptions& global) {
+      Console console = global.console();
+      if (opts->root.empty()) {
+        if (!opts->for_real) {
+          console.error(
+              "refusing to apply to this machine's / without --for-real; use --root DIR to apply "
+              "to a directory, or 'bootstrap check' to try the baseline in sandboxes");
+          return kExitUsage;
+        }
+        console.error(
+            "apply --for-real on / needs a passing check record and the journal, which this "
+            "version does not have yet; nothing was changed");
+        return kExitUsage;
+      }
+      Baseline baseline = load_baseline(opts->baseline);
+      PluginHost plugins = load_plugins(global);
+      ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+      std::filesystem::path root = std::filesystem::canonical(opts->root);
+      if (root == "/" && !opts->for_real) {
+        console.error("--root / is this machine's root; that needs --for-real");
+        return kExitUsage;
+      }
+      console.progress(fmt::format("==> applying '{}' ({} steps) to {}", baseline.name,
+                                   configured.steps.size(), root.string()));
+      RootHost host(root, [&console](LogLevel level, std::string_view message) {
+        if (level == LogLevel::Debug) console.debug(message);
+        else if (level == LogLevel::Warning) console.warn(message);
+        else console.progress(message);
+      });
+      ApplyReport report = apply_baseline(configured, host, !opts->no_verify,
+                                          [&console](const Step& step, Phase phase) {
+                                            console.debug(fmt::format(
+                                                "{} {}", phase == Phase::Apply ? "applying" : "verifying",
+                                                step_name(step)));
+                                          });
+      print_apply_report(console, configured, report, global.verbose > 0);
+      return report.verified() ? kExitOk : kExitFailed;
+    };
+  });
+}
+
+}  // namespace bootstrap::cli

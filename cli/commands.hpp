@@ -1,0 +1,40 @@
+// One function per command: each adds its subcommand to the app and sets `action` to what
+// runs when that subcommand is chosen. The action returns the process exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bootstrap/console.hpp"
+#include "bootstrap/plugin_host.hpp"
+
+namespace bootstrap::cli {
+
+struct GlobalOptions {
+  std::string color = "auto";
+  int verbose = 0;
+  bool quiet = false;
+  std::vector<std::string> plugin_dirs;  // --plugin-dir, repeatable
+  std::string cache_dir;                 // --cache-dir
+  Console console() const;
+};
+
+using Action = std::function<int(const GlobalOptions&)>;
+
+// Every plugin on the search path (--plugin-dir, BOOTSTRAP_PLUGIN_PATH, next to the executable,
+// the installed folder), loaded.
+PluginHost load_plugins(const GlobalOptions& global);
+
+void add_validate_command(CLI::App& app, Action& action);
+void add_plugins_command(CLI::App& app, Action& action);
+void add_apply_command(CLI::App& app, Action& action);
+void add_run_command(CLI::App& app, Action& action);
+void add_shell_command(CLI::App& app, Action& action);
+void add_image_command(CLI::App& app, Action& action);
+void add_gc_command(CLI::App& app, Action& action);
+
+}  // namespace bootstrap::cli

@@ -1,0 +1,53 @@
+// The baseline: a YAML file naming what every machine of a kind must have.
+//
+//   baseline: dragoman
+//   description: ...
+//   os: [bullseye, bookworm, trixie]
+//   steps:
+//     - fslayout: {...}
+//   ignore: ["/srv/apps/**/*.log"]
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bootstrap/plugin.hpp"
+
+namespace bootstrap {
+
+// Debian releases a baseline may name in `os:`.
+const std::vector<std::string>& known_releases();
+
+// Baselines are small; anything bigger is refused before parsing.
+inline constexpr std::size_t kMaxBaselineBytes = 4u << 20;
+// Deeper nesting than this is refused (no stack overflow on hostile input).
+inline constexpr int kMaxNesting = 64;
+
+struct Step {
+  std::string plugin;  // the key: "fslayout"
+  Value config;        // its value
+  SourceMark mark;     // where the step starts
+  int index = 0;       // 0-based
+};
+
+struct Baseline {
+  std::filesystem::path file;
+  std::string name;
+  std::string description;
+  std::vector<std::string> os;
+  std::vector<Step> steps;
+  std::vector<std::string> ignore;
+  std::string digest;  // of the file's bytes: "xxh3-128:..."
+  std::filesystem::path dir() const { return file.parent_path(); }
+};
+
+// Reads and checks the baseline's own shape (not the plugins' configs). Throws ConfigError.
+Baseline load_baseline(const std::filesystem::path& file);
+Baseline parse_baseline(std::string_view content, const std::string& file_name);
+
+// YAML text to a Value tree with marks: rejects non-UTF-8, oversized and deeply nested input,
+// duplicate keys and YAML syntax errors, each with file:line:col.
+Value parse_yaml(std::string_view content, const std::string& file_name);
+
+}  // namespace bootstrap

@@ -1,0 +1,352 @@
+// The plugin API: the only bootstrap header a plugin includes.
+//
+// A plugin is a shared library exporting, through BOOTSTRAP_PLUGIN(...), a PluginInfo and
+// a factory. The host loads it with Boost.DLL, checks the ABI number, then talks to it only
+// through PluginPort, whose calls are noexcept: an exception thrown by plugin code is caught
+// on the plugin's side of the boundary and comes back as a Failure naming the plugin.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/config.hpp>
+#include <boost/dll/alias.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace bootstrap {
+
+// Bump whenever anything in this header changes layout or meaning.
+inline constexpr int kPluginAbi = 1;
+
+struct PluginInfo {
+  int abi;
+  const char* name;
+  const char* version;
+  const char* summary;
+};
+
+// ---------------------------------------------------------------------------------------
+// Configuration: a YAML tree as typed values that remember where they came from.
+
+struct SourceMark {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+  std::string str() const;  // "file:line:col"
+};
+
+// A configuration mistake; the message is shown as "file:line:col: message".
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(SourceMark mark, const std::string& message);
+  const SourceMark& mark() const { return mark_; }
+  const std::string& bare_message() const { return bare_; }
+
+ private:
+  SourceMark mark_;
+  std::string bare_;
+};
+
+class Value {
+ public:
+  enum class Kind { Null, Scalar, List, Map };
+  using Entry = std::pair<std::string, Value>;
+
+  Value() = default;
+  static Value null(SourceMark mark);
+  static Value scalar(std::string text, SourceMark mark, bool quoted = false);
+  static Value list(std::vector<Value> items, SourceMark mark);
+  static Value map(std::vector<Entry> entries, std::vector<SourceMark> key_marks, SourceMark mark);
+
+  Kind kind() const { return kind_; }
+  bool is_null() const { return kind_ == Kind::Null; }
+  bool is_scalar() const { return kind_ == Kind::Scalar; }
+  bool is_list() const { return kind_ == Kind::List; }
+  bool is_map() const { return kind_ == Kind::Map; }
+  const SourceMark& mark() const { return mark_; }
+  std::string_view kind_name() const;  // "a string", "a list", "a mapping", "nothing"
+
+  // Typed reads; each throws ConfigError at this value's mark when the type is wrong.
+  // `what` names the value in the message ("'mode'").
+  const std::string& as_string(std::string_view what) const;
+  bool as_bool(std::string_view what) const;
+  std::int64_t as_int(std::string_view what) const;
+  const std::vector<Value>& as_list(std::string_view what) const;
+  std::vector<std::string> as_string_list(std::string_view what) const;  // a string or a list of them
+  const std::vector<Entry>& as_map(std::string_view what) const;
+
+  const std::string& text() const { return text_; }  // raw scalar text
+  bool quoted() const { return quoted_; }
+  const Value* find(std::string_view key) const;   // maps only; nullptr when absent
+  const SourceMark& key_mark(std::string_view key) const;  // mark of the key itself
+
+  ConfigError error(const std::string& message) const { return ConfigError(mark_, message); }
+
+ private:
+  Kind kind_ = Kind::Null;
+  SourceMark mark_;
+  std::string text_;
+  bool quoted_ = false;
+  std::vector<Value> items_;
+  std::vector<Entry> entries_;
+  std::vector<SourceMark> key_marks_;
+};
+
+// Reads the keys of one mapping and, at finish(), rejects every key nobody asked for,
+// naming the nearest valid key. Keep one per mapping you read.
+class Fields {
+ public:
+  Fields(const Value& map, std::string what);
+  const Value* optional(std::string_view key);
+  const Value& required(std::string_view key);
+  void finish() const;  // unknown keys -> ConfigError("unknown key 'x' in ...; did you mean 'y'?")
+  const Value& value() const { return map_; }
+
+ private:
+  const Value& map_;
+  std::string what_;
+  std::vector<std::string> known_;
+};
+
+// Shared validators for the things many plugins take.
+// An absolute, normalised path without "." or ".." components.
+std::string parse_absolute_path(const Value& v, std::string_view what);
+// An octal permission mode: "0755", "755", "2775" (up to 07777). Not "0799", not "rwx".
+unsigned parse_mode(const Value& v, std::string_view what);
+// The nearest of `candidates` to `word` by edit distance, or "" when none is close.
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
+
+// What configure() receives: the step's value plus where the baseline lives, so that a
+// plugin can read files that stand next to it ("source: motd.txt").
+struct StepConfig {
+  Value config;
+  std::string baseline_dir;
+  int step_index = 0;  // 0-based position in the baseline's steps
+};
+
+// ---------------------------------------------------------------------------------------
+// What plugins report.
+
+enum class ChangeKind { Created, Modified, Removed };
+
+struct Change {
+  ChangeKind kind = ChangeKind::Created;
+  std::string what;    // "/srv/apps", "package python3", "group apps"
+  std::string detail;  // "mode 0755 -> 2775", "" when nothing more to say
+};
+using Outcome = std::vector<Change>;
+
+struct Check {
+  std::string name;    // "python3 imports ssl"
+  bool passed = false;
+  std::string detail;  // what was found ("Python 3.11.2"), or why it failed
+};
+
+// What a plugin needs downloaded before apply runs offline.
+struct FetchFile {
+  std::string url;
+  std::string sha256;  // expected digest, hex; empty when the source is trusted (file://)
+  std::string name;    // name in the fetched-files cache
+};
+struct AptSource {
+  std::string deb_line;     // "deb [signed-by=...] http://... bookworm main" (signed-by is rewritten)
+  std::string key_file;     // absolute path on the machine running bootstrap
+  std::string name;         // file name under /etc/apt/sources.list.d/ (without .list)
+};
+struct Fetch {
+  std::vector<std::string> packages;     // Debian packages to download with their dependencies
+  std::vector<AptSource> apt_sources;    // extra repositories those packages may come from
+  std::vector<FetchFile> files;
+  bool empty() const { return packages.empty() && apt_sources.empty() && files.empty(); }
+};
+
+// ---------------------------------------------------------------------------------------
+// The host as a plugin sees it. Paths are absolute paths *in the target* ("/etc/pip.conf");
+// the implementation resolves them inside the target root, so no symlink in the target can
+// lead a write outside it. Every write goes through here so the for-real journal sees it.
+// Failures throw std::system_error-derived errors naming the call and the path.
+
+enum class FileType { Missing, Regular, Directory, Symlink, Other };
+
+struct FileStat {
+  FileType type = FileType::Missing;
+  unsigned mode = 0;  // permission bits only (07777)
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::uint64_t size = 0;
+};
+
+struct Command {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;  // added to the sandbox's clean environment
+  std::string stdin_data;
+  std::string cwd = "/";
+  uid_t uid = 0;  // run as this user
+  gid_t gid = 0;
+};
+
+struct CommandResult {
+  int exit_status = 0;  // 0..255, or 128+signal
+  std::string output;   // stdout and stderr, interleaved
+  bool ok() const { return exit_status == 0; }
+};
+
+struct Account {
+  std::string name;
+  std::uint32_t id = 0;
+  std::uint32_t gid = 0;      // users: primary group
+  std::string home;           // users only
+  std::string shell;          // users only
+  std::vector<std::string> members;  // groups only
+};
+
+// The target's account files as text (read them through Host::read_file).
+std::vector<Account> parse_passwd(std::string_view text);
+std::vector<Account> parse_group(std::string_view text);
+std::optional<Account> find_account(const std::vector<Account>& accounts, std::string_view name);
+// The lowest id in [first, last] no account has, or nullopt.
+std::optional<std::uint32_t> free_id(const std::vector<Account>& accounts, std::uint32_t first,
+                                     std::uint32_t last);
+
+enum class LogLevel { Debug, Info, Warning };
+
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  virtual FileStat stat(const std::string& path) = 0;  // does not follow a final symlink
+  virtual std::optional<std::string> read_file(const std::string& path) = 0;  // nullopt: missing
+  virtual std::string read_link(const std::string& path) = 0;
+  virtual std::vector<std::string> list_dir(const std::string& path) = 0;  // names, sorted
+
+  // Atomic replace (write a temporary beside it, fsync, rename). Parents must exist.
+  virtual void write_file(const std::string& path, std::string_view content, unsigned mode,
+                          uid_t uid, gid_t gid) = 0;
+  virtual void make_dir(const std::string& path, unsigned mode, uid_t uid, gid_t gid) = 0;
+  virtual void make_symlink(const std::string& path, const std::string& target) = 0;
+  virtual void set_owner(const std::string& path, uid_t uid, gid_t gid) = 0;  // no follow
+  virtual void set_mode(const std::string& path, unsigned mode) = 0;
+  virtual void remove(const std::string& path) = 0;  // a file, a link, or a whole tree
+
+  // Accounts as the *target* knows them (its /etc/passwd and /etc/group).
+  virtual std::optional<Account> user(const std::string& name) = 0;
+  virtual std::optional<Account> group(const std::string& name) = 0;
+
+  // Runs a command inside the target (its root, its environment). Never throws for a
+  // non-zero exit: check the result. Throws when the command cannot be started.
+  virtual CommandResult run(const Command& command) = 0;
+
+  // Debian packages: which of `names` are installed, and install the missing ones
+  // (offline, from what the fetch phase downloaded, when the sandbox prepared that).
+  virtual std::vector<std::string> missing_packages(const std::vector<std::string>& names) = 0;
+  virtual void install_packages(const std::vector<std::string>& names, bool recommends) = 0;
+
+  virtual void log(LogLevel level, std::string_view message) = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// What a plugin implements. Throw ConfigError from configure() for a bad config, anything
+// derived from std::exception elsewhere; the port turns it into a Failure.
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual void configure(const StepConfig& step) = 0;
+  virtual Fetch fetch() const { return {}; }
+  // Converge, appending each change to `out` as it is made (so a failure part-way still
+  // reports what was done). Nothing appended means the host already had it.
+  virtual void apply(Host& host, Outcome& out) = 0;
+  virtual std::vector<Check> verify(Host& host) = 0;
+  virtual void activate(Host&, Outcome&) {}
+};
+
+// ---------------------------------------------------------------------------------------
+// The boundary. Nothing below throws.
+
+struct Failure {
+  std::string message;
+  std::optional<SourceMark> mark;  // set for configuration errors
+};
+using Status = std::optional<Failure>;  // nullopt: success
+
+class PluginPort {
+ public:
+  virtual ~PluginPort() = default;
+  virtual Status configure(const StepConfig& step) noexcept = 0;
+  virtual Status fetch(Fetch& out) noexcept = 0;
+  virtual Status apply(Host& host, Outcome& out) noexcept = 0;
+  virtual Status verify(Host& host, std::vector<Check>& out) noexcept = 0;
+  virtual Status activate(Host& host, Outcome& out) noexcept = 0;
+};
+
+namespace detail {
+
+template <class Fn>
+Status guarded(Fn&& fn) noexcept {
+  try {
+    fn();
+    return std::nullopt;
+  } catch (const ConfigError& e) {
+    return Failure{e.bare_message(), e.mark()};
+  } catch (const std::exception& e) {
+    return Failure{e.what(), std::nullopt};
+  } catch (...) {
+    return Failure{"unknown exception", std::nullopt};
+  }
+}
+
+template <class P>
+class Port final : public PluginPort {
+ public:
+  Status configure(const StepConfig& step) noexcept override {
+    return guarded([&] { impl_.configure(step); });
+  }
+  Status fetch(Fetch& out) noexcept override {
+    return guarded([&] { out = impl_.fetch(); });
+  }
+  Status apply(Host& host, Outcome& out) noexcept override {
+    return guarded([&] { impl_.apply(host, out); });
+  }
+  Status verify(Host& host, std::vector<Check>& out) noexcept override {
+    return guarded([&] { out = impl_.verify(host); });
+  }
+  Status activate(Host& host, Outcome& out) noexcept override {
+    return guarded([&] { impl_.activate(host, out); });
+  }
+
+ private:
+  P impl_;
+};
+
+}  // namespace detail
+
+using PluginFactory = PluginPort*();  // the host owns the returned object
+
+}  // namespace bootstrap
+
+// Exports a plugin: its info and a factory, as Boost.DLL aliases the loader looks up.
+#define BOOTSTRAP_PLUGIN_WITH_ABI(Class, name, version, summary, abi)                       \
+  namespace bootstrap_plugin_export {                                                      \
+  const ::bootstrap::PluginInfo bootstrap_info_v = {abi, name, version, summary};            \
+  ::bootstrap::PluginPort* bootstrap_create() noexcept {                                   \
+    try {                                                                                  \
+      return new ::bootstrap::detail::Port<Class>();                                       \
+    } catch (...) {                                                                        \
+      return nullptr;                                                                      \
+    }                                                                                      \
+  }                                                                                        \
+  }                                                                                        \
+  BOOST_DLL_ALIAS(bootstrap_plugin_export::bootstrap_info_v, bootstrap_plugin_info)        \
+  BOOST_DLL_ALIAS(bootstrap_plugin_export::bootstrap_create, bootstrap_plugin_create)
+
+#define BOOTSTRAP_PLUGIN(Class, name, version, summary) \
+  BOOTSTRAP_PLUGIN_WITH_ABI(Class, name, version, summary, ::bootstrap::kPluginAbi)

@@ -1,0 +1,111 @@
+#include "bootstrap/baseline.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "bootstrap/system_error.hpp"
+
+namespace bootstrap {
+
+const std::vector<std::string>& known_releases() {
+  static const std::vector<std::string> releases = {"bullseye", "bookworm", "trixie"};
+  return releases;
+}
+
+namespace {
+
+std::string digest_of(std::string_view bytes) {
+  XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "xxh3-128:%016llx%016llx",
+                static_cast<unsigned long long>(h.high64), static_cast<unsigned long long>(h.low64));
+  return buf;
+}
+
+std::string read_all(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file, ec);
+  if (ec) throw ConfigError(SourceMark{file.string(), 0, 0}, "cannot read baseline: " + ec.message());
+  if (size > kMaxBaselineBytes)
+    throw ConfigError(SourceMark{file.string(), 1, 1},
+                      "file is " + std::to_string(size >> 20) + " MiB; a baseline may be at most " +
+                          std::to_string(kMaxBaselineBytes >> 20) + " MiB");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(SourceMark{file.string(), 0, 0}, "cannot open baseline");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Baseline load_baseline(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    throw ConfigError(SourceMark{file.string(), 0, 0}, "no such baseline file");
+  if (std::filesystem::is_directory(file, ec))
+    throw ConfigError(SourceMark{file.string(), 0, 0}, "is a directory, not a baseline file");
+  Baseline b = parse_baseline(read_all(file), file.string());
+  b.file = std::filesystem::absolute(file);
+  return b;
+}
+
+Baseline parse_baseline(std::string_view content, const std::string& file_name) {
+  Value root = parse_yaml(content, file_name);
+  if (root.is_null())
+    throw root.error("empty baseline: expected a mapping with 'baseline', 'os' and 'steps'");
+  if (!root.is_map())
+    throw root.error("a baseline must be a mapping with 'baseline', 'os' and 'steps', not " +
+                     std::string(root.kind_name()));
+
+  Baseline b;
+  b.file = file_name;
+  b.digest = digest_of(content);
+  Fields top(root, "the baseline");
+  b.name = top.required("baseline").as_string("'baseline' (the baseline's name)");
+  if (const Value* d = top.optional("description")) b.description = d->as_string("'description'");
+
+  const Value& os = top.required("os");
+  for (const Value& r : os.as_list("'os' (Debian releases)")) {
+    const std::string& rel = r.as_string("a release in 'os'");
+    const auto& known = known_releases();
+    if (std::find(known.begin(), known.end(), rel) == known.end()) {
+      std::string msg = "unknown release '" + rel + "'";
+      std::string hint = nearest(rel, known);
+      msg += hint.empty() ? "" : "; did you mean '" + hint + "'?";
+      msg += " (known: bullseye, bookworm, trixie)";
+      throw r.error(msg);
+    }
+    if (std::find(b.os.begin(), b.os.end(), rel) != b.os.end())
+      throw r.error("release '" + rel + "' is listed twice");
+    b.os.push_back(rel);
+  }
+  if (b.os.empty()) throw os.error("'os' must name at least one release");
+
+  const Value& steps = top.required("steps");
+  int index = 0;
+  for (const Value& s : steps.as_list("'steps'")) {
+    if (!s.is_map() || s.as_map("a step").size() != 1)
+      throw s.error("each step must be a mapping with exactly one key, the plugin's name "
+                    "(e.g. '- fslayout: {...}')");
+    const auto& [plugin, config] = s.as_map("a step").front();
+    b.steps.push_back(Step{plugin, config, s.key_mark(plugin), index++});
+  }
+  if (b.steps.empty()) throw steps.error("'steps' is empty: a baseline needs at least one step");
+
+  if (const Value* ig = top.optional("ignore")) {
+    for (const Value& g : ig->as_list("'ignore' (glob patterns)")) {
+      const std::string& pattern = g.as_string("an ignore pattern");
+      if (pattern.empty()) throw g.error("an ignore pattern must not be empty");
+      b.ignore.push_back(pattern);
+    }
+  }
+  top.finish();
+  return b;
+}
+
+}  // namespace bootstrap
