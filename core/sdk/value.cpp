@@ -50,7 +50,7 @@ Value Value::map(std::vector<Entry> entries, std::vector<SourceMark> key_marks, 
 std::string_view Value::kind_name() const {
   switch (kind_) {
     case Kind::Null: return "nothing";
-    case Kind::Scalar: return "a scalar";
+    case Kind::Scalar: return "a string";
     case Kind::List: return "a list";
     case Kind::Map: return "a mapping";
   }
@@ -82,6 +82,9 @@ std::int64_t Value::as_int(std::string_view what) const {
 }
 
 const std::vector<Value>& Value::as_list(std::string_view what) const {
+  if (kind_ == Kind::Scalar)
+    throw error(std::string(what) + " must be a list, not the single value '" + text_ +
+                "' (write [" + text_ + "])");
   if (kind_ != Kind::List)
     throw error(std::string(what) + " must be a list, not " + std::string(kind_name()));
   return items_;

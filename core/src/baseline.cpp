@@ -66,6 +66,9 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
   b.file = file_name;
   b.digest = digest_of(content);
   Fields top(root, "the baseline");
+  // Unknown keys first: a misspelt 'steps' should be reported as such, not as missing.
+  for (const char* key : {"baseline", "description", "os", "steps", "ignore"}) top.optional(key);
+  top.finish();
   b.name = top.required("baseline").as_string("'baseline' (the baseline's name)");
   if (const Value* d = top.optional("description")) b.description = d->as_string("'description'");
 

@@ -43,7 +43,7 @@ std::string read_source(const Value& v, const std::string& baseline_dir) {
   if (p.is_relative()) p = std::filesystem::path(baseline_dir) / p;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(p, ec))
-    throw v.error("'source' file not found: " + p.string() + " (relative to the baseline's folder)");
+    throw v.error("'source' file '" + rel + "' not found (relative paths are read next to the baseline)");
   if (std::filesystem::file_size(p, ec) > kMaxFileBytes)
     throw v.error("'source' file is larger than 16 MiB: " + p.string());
   std::ifstream in(p, std::ios::binary);

@@ -1,0 +1,97 @@
+// bootstrap as a user runs it: help, version, validate, plugins, apply --root.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/run.hpp"
+
+namespace bootstrap {
+namespace {
+namespace fs = std::filesystem;
+using testing::bootstrap;
+
+const std::string kDragoman = std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dragoman.yaml";
+
+TEST(Cli, HelpExplainsEveryCommand) {
+  auto top = bootstrap({"--help"});
+  EXPECT_EQ(top.status, 0);
+  for (const char* cmd : {"validate", "plugins", "apply", "run", "shell", "image", "gc"}) {
+    EXPECT_NE(top.out.find(cmd), std::string::npos) << cmd;
+    auto help = bootstrap({cmd, "--help"});
+    EXPECT_EQ(help.status, 0) << cmd;
+    EXPECT_GT(help.out.size(), 100u) << cmd << ": " << help.out;
+  }
+}
+
+TEST(Cli, VersionAndUsageErrors) {
+  auto v = bootstrap({"--version"});
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("bootstrap ", 0), 0u);
+  EXPECT_EQ(bootstrap({}).status, 2);
+  EXPECT_EQ(bootstrap({"frobnicate"}).status, 2);
+  EXPECT_EQ(bootstrap({"--color", "purple", "plugins"}).status, 2);
+}
+
+TEST(Cli, ValidateAcceptsTheReferenceBaseline) {
+  auto r = bootstrap({"validate", kDragoman});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ok (baseline 'dragoman'"), std::string::npos) << r.out;
+}
+
+TEST(Cli, PluginsListsNameVersionAbiAndFile) {
+  auto r = bootstrap({"plugins"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("fslayout"), std::string::npos);
+  EXPECT_NE(r.out.find("fslayout.so"), std::string::npos);
+}
+
+TEST(Cli, PluginsReportsUnusableFilesAndFails) {
+  auto r = bootstrap({"--plugin-dir", std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/wrong-abi", "plugins"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("plugin ABI 999"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ApplyRefusesThisMachinesRootWithoutForReal) {
+  auto r = bootstrap({"apply", kDragoman});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("refusing to apply to this machine's / without --for-real"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ApplyToAScratchRootThenAgainChangesNothing) {
+  testing::TempDir root;
+  auto first = bootstrap({"apply", kDragoman, "--root", root.path().string()});
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("created   /srv/apps"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("created   group apps"), std::string::npos) << first.out;
+  EXPECT_TRUE(fs::is_directory(root.path() / "srv/apps/dragoman"));
+  EXPECT_TRUE(fs::is_regular_file(root.path() / "etc/motd"));
+
+  auto second = bootstrap({"apply", kDragoman, "--root", root.path().string()});
+  ASSERT_EQ(second.status, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("summary: 0 created, 0 modified, 0 removed (0 changes)"), std::string::npos)
+      << second.out;
+}
+
+TEST(Cli, ApplyPrintsAPlanLikeListWithASummary) {
+  testing::TempDir root;
+  fs::create_directories(root.path() / "etc/update-motd.d");
+  std::ofstream(root.path() / "etc/update-motd.d/10-uname") << "#!/bin/sh\nuname -a\n";
+  auto r = bootstrap({"apply", kDragoman, "--root", root.path().string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("removed   /etc/update-motd.d/10-uname"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 1 removed"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\033["), std::string::npos) << "colour despite NO_COLOR";
+}
+
+TEST(Cli, AFailedApplyExits1AndSaysWhy) {
+  testing::TempDir root;
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "b.yaml") << "baseline: b\nos: [bookworm]\nsteps:\n"
+                                          "  - fslayout: {directories: [{path: /srv/x, owner: nobody-here}]}\n";
+  auto r = bootstrap({"apply", (dir.path() / "b.yaml").string(), "--root", root.path().string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("owner 'nobody-here' is not a user in the target's /etc/passwd"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace bootstrap
