@@ -115,13 +115,13 @@ ManifestSummary summarize(const Manifest& manifest);
 // What a run does to a host, path by path, for --show-changes. Needs the lower layers (topmost
 // first) to tell created from modified; a directory that exists below with the same mode and
 // owner is only a copied-up parent and is left out.
-struct Change {
+struct PathChange {
   enum class Kind { Created, Modified, Removed };
   Kind kind;
   const ManifestEntry* entry;
 };
-std::vector<Change> list_changes(const Manifest& upper,
+std::vector<PathChange> list_changes(const Manifest& upper,
                                  const std::vector<std::filesystem::path>& lower_dirs);
-std::string_view to_string(Change::Kind kind);  // "created", "modified", "removed"
+std::string_view to_string(PathChange::Kind kind);  // "created", "modified", "removed"
 
 }  // namespace bootstrap

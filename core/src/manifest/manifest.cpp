@@ -212,21 +212,21 @@ ManifestSummary summarize(const Manifest& manifest) {
   return s;
 }
 
-std::string_view to_string(Change::Kind kind) {
+std::string_view to_string(PathChange::Kind kind) {
   switch (kind) {
-    case Change::Kind::Created: return "created";
-    case Change::Kind::Modified: return "modified";
-    case Change::Kind::Removed: return "removed";
+    case PathChange::Kind::Created: return "created";
+    case PathChange::Kind::Modified: return "modified";
+    case PathChange::Kind::Removed: return "removed";
   }
   return "unknown";
 }
 
-std::vector<Change> list_changes(const Manifest& upper,
+std::vector<PathChange> list_changes(const Manifest& upper,
                                  const std::vector<std::filesystem::path>& lower_dirs) {
-  std::vector<Change> out;
+  std::vector<PathChange> out;
   for (const auto& e : upper.entries()) {
     if (e.type == Type::Whiteout) {
-      out.push_back({Change::Kind::Removed, &e});
+      out.push_back({PathChange::Kind::Removed, &e});
       continue;
     }
     // The topmost lower layer that has the path decides; a whiteout there means "absent".
@@ -239,12 +239,12 @@ std::vector<Change> list_changes(const Manifest& upper,
       break;
     }
     if (!below) {
-      out.push_back({Change::Kind::Created, &e});
+      out.push_back({PathChange::Kind::Created, &e});
     } else if (e.type == Type::Dir && S_ISDIR(st.st_mode) && !e.opaque &&
                (st.st_mode & 07777) == e.mode && st.st_uid == e.uid && st.st_gid == e.gid) {
       continue;  // only a copied-up parent of something written below it
     } else {
-      out.push_back({Change::Kind::Modified, &e});
+      out.push_back({PathChange::Kind::Modified, &e});
     }
   }
   return out;
