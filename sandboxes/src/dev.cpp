@@ -15,7 +15,7 @@
 namespace bootstrap::sandbox {
 
 void mount_dev_in_child(int root) {
-  UniqueFd target = mount_target_in_root(root, "dev", false);
+  UniqueFd target = fixed_mount_point_in_root(root, "dev");
   mount_at("tmpfs", target.get(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m", "/dev");
   UniqueFd dev = open_in_root(root, "dev", O_RDONLY | O_DIRECTORY);
 

@@ -73,11 +73,16 @@ bool inside(int outer, int inner) {
 
 }  // namespace
 
-bool upper_overlaps_lowers(const std::vector<int>& lower_fds, int upper_fd) {
-  for (int lower : lower_fds) {
-    if (inside(lower, upper_fd) || inside(upper_fd, lower)) return true;
+std::vector<bool> lowers_containing_layers(const std::vector<int>& lower_fds, int upper_fd, int work_fd) {
+  std::vector<bool> out(lower_fds.size(), false);
+  for (std::size_t i = 0; i < lower_fds.size(); ++i) {
+    for (std::size_t j = 0; j < lower_fds.size() && !out[i]; ++j) {
+      if (i != j && inside(lower_fds[i], lower_fds[j])) out[i] = true;
+    }
+    if (upper_fd >= 0 && inside(lower_fds[i], upper_fd)) out[i] = true;
+    if (work_fd >= 0 && inside(lower_fds[i], work_fd)) out[i] = true;
   }
-  return false;
+  return out;
 }
 
 std::vector<SandboxFile> sandbox_files(const std::string& hostname) {

@@ -23,7 +23,7 @@ void write_file_in_root(int root, const std::string& path, const std::string& te
 }  // namespace
 
 void mount_proc_in_child(int root, int pids_limit) {
-  UniqueFd target = mount_target_in_root(root, "proc", false);
+  UniqueFd target = fixed_mount_point_in_root(root, "proc");
   mount_at("proc", target.get(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "/proc");
 
   // The pids limit: pid_max of this pid namespace (per namespace since Linux 6.14; the kernel
@@ -62,14 +62,14 @@ void mount_proc_in_child(int root, int pids_limit) {
 }
 
 void mount_sys_in_child(int root) {
-  UniqueFd target = mount_target_in_root(root, "sys", false);
+  UniqueFd target = fixed_mount_point_in_root(root, "sys");
   mount_at("sysfs", target.get(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "/sys");
 }
 
 void mount_tmpfs_dirs_in_child(int root) {
-  UniqueFd tmp = mount_target_in_root(root, "tmp", false);
+  UniqueFd tmp = fixed_mount_point_in_root(root, "tmp");
   mount_at("tmpfs", tmp.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp");
-  UniqueFd run = mount_target_in_root(root, "run", false);
+  UniqueFd run = fixed_mount_point_in_root(root, "run");
   mount_at("tmpfs", run.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", "/run");
   UniqueFd r = open_in_root(root, "run", O_PATH | O_DIRECTORY);
   if (mkdirat(r.get(), "lock", 01777) != 0) throw SystemError("mkdirat(\"/run/lock\")", errno);

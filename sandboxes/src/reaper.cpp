@@ -7,13 +7,12 @@
 
 #include <cerrno>
 
-#include "bootstrap/sandbox/tree.hpp"
 #include "bootstrap/system_error.hpp"
 #include "steps.hpp"
 
 namespace bootstrap::sandbox {
 
-[[noreturn]] void reap_in_child(pid_t main, int status_fd, int copy_from, int copy_to) {
+[[noreturn]] void reap_in_child(pid_t main, int status_fd) {
   int main_status = 0;
   for (;;) {
     int st = 0;
@@ -25,19 +24,6 @@ namespace bootstrap::sandbox {
     if (p < 0 && errno == ECHILD) break;
   }
   send_record(status_fd, 'X', main_status);
-  if (copy_from >= 0) {
-    // Nothing may write to the upper while it is copied.
-    kill(-1, SIGKILL);
-    while (waitpid(-1, nullptr, 0) > 0 || errno == EINTR) {
-    }
-    try {
-      copy_tree(copy_from, copy_to);
-    } catch (const SystemError& e) {
-      send_record(status_fd, 'T', e.error_number(), std::string("copying the upper layer out: ") + e.what());
-    } catch (const std::exception& e) {
-      send_record(status_fd, 'T', 0, std::string("copying the upper layer out: ") + e.what());
-    }
-  }
   _exit(WIFEXITED(main_status) ? WEXITSTATUS(main_status) : 128 + WTERMSIG(main_status));
 }
 

@@ -69,6 +69,18 @@ UniqueFd make_dirs_in_root(int root, const std::string& path, mode_t mode) {
   return dir;
 }
 
+UniqueFd fixed_mount_point_in_root(int root, const std::string& path) {
+  int fd = openat2_raw(root, relative(path), O_PATH | O_DIRECTORY, 0,
+                       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  if (fd >= 0) return UniqueFd(fd);
+  if (errno == ELOOP || errno == ENOTDIR)
+    throw SystemError("openat2(root, \"" + path + "\", RESOLVE_NO_SYMLINKS) (the image has a symlink or a file where /" +
+                          relative(path) + " must be a directory)",
+                      errno);
+  if (errno != ENOENT) throw SystemError("openat2(root, \"" + path + "\", RESOLVE_NO_SYMLINKS)", errno);
+  return make_dirs_in_root(root, path, 0755);
+}
+
 UniqueFd mount_target_in_root(int root, const std::string& path, bool file) {
   int fd = openat2_raw(root, relative(path), O_PATH | (file ? 0 : O_DIRECTORY), 0,
                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);

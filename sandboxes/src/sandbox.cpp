@@ -38,7 +38,7 @@ struct Plan {
   std::vector<int> lower_fds;
   UniqueFd upper, work;
   bool tmpfs_upper = true;
-  bool copy_out = false;
+  std::vector<bool> wrap;  // lowers that contain another layer: mounted through an inner overlay
   std::vector<UniqueFd> bind_sources;
   std::vector<bool> bind_is_dir;
   std::vector<SandboxFile> files;
@@ -133,7 +133,6 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   pollfd alive{plan.status_w, POLLOUT, 0};
   if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(125);  // parent already gone
-  UniqueFd copy_from, copy_to;
   try {
     umask(0);
     make_root_private_in_child();
@@ -157,21 +156,31 @@ std::vector<std::string> clean_environment(const Spec& spec) {
     if (!mountpoint) throw SystemError(std::string("open(\"") + kStaging + "\")", errno);
     mount_at("tmpfs", mountpoint.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700", "staging tmpfs");
     UniqueFd stage = open_dir(kStaging, O_RDONLY, "staging tmpfs");
-    for (const char* d : {"root", "layer", "upper", "work"}) {
+    for (const char* d : {"root", "layer", "upper", "work", "empty"}) {
       if (mkdirat(stage.get(), d, 0755) != 0) throw SystemError(std::string("mkdirat(staging, \"") + d + "\")", errno);
     }
     UniqueFd layer(openat(stage.get(), "layer", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     make_sandbox_layer_in_child(layer.get(), plan.lower_fds, plan.files);
 
     std::vector<std::string> lowers = {std::string(kStaging) + "/layer"};
-    for (int fd : plan.lower_fds) lowers.push_back(fd_path(fd));
+    for (std::size_t i = 0; i < plan.lower_fds.size(); ++i) {
+      if (!plan.wrap[i]) {
+        lowers.push_back(fd_path(plan.lower_fds[i]));
+        continue;
+      }
+      // overlayfs refuses a layer inside another one on the same filesystem ("/" of the host
+      // image holds the cache). Seen through a read-only overlay of its own, the lower is on
+      // another superblock and no longer contains anything.
+      std::string inner = std::string(kStaging) + "/wrap" + std::to_string(i);
+      if (mkdirat(stage.get(), ("wrap" + std::to_string(i)).c_str(), 0755) != 0) throw SystemError("mkdirat(\"" + inner + "\")", errno);
+      std::string opts = "lowerdir=" + fd_path(plan.lower_fds[i]) + ":" + kStaging + "/empty";
+      if (mount("overlay", inner.c_str(), "overlay", MS_RDONLY, opts.c_str()) != 0)
+        throw SystemError("mount(\"overlay\", \"" + inner + "\", \"overlay\", \"" + opts + "\")", errno);
+      lowers.push_back(inner);
+    }
     std::string upper = plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(plan.upper.get());
     std::string work = plan.tmpfs_upper ? std::string(kStaging) + "/work" : fd_path(plan.work.get());
     mount_overlay_in_child(std::string(kStaging) + "/root", lowers, upper, work);
-    if (plan.copy_out) {
-      copy_from.reset(openat(stage.get(), "upper", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      copy_to = std::move(plan.upper);
-    }
 
     UniqueFd root = open_dir(std::string(kStaging) + "/root", O_RDONLY, "overlay root");
     mount_dev_in_child(root.get());
@@ -198,29 +207,16 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   if (main < 0) fail_in_child(plan.status_w, SystemError("fork()", errno));
   if (main == 0) main_in_child(plan);
 
-  // The reaper keeps only the status pipe (and the copy-out pair); it cannot be ptraced or
+  // The reaper keeps only the status pipe, holds no capability, and cannot be ptraced or
   // inspected through /proc by the processes it reaps.
-  int keep[] = {plan.status_w, copy_from.get(), copy_to.get()};
-  for (int& fd : keep) {
-    if (fd >= 0) fd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
-  }
-  for (int i = 0; i < 3; ++i) {
-    if (keep[i] >= 0) keep[i] = dup3(keep[i], 3 + i, O_CLOEXEC);
-  }
-  syscall(SYS_close_range, 6U, ~0U, 0U);
+  int status_fd = dup3(plan.status_w, 3, O_CLOEXEC);
+  syscall(SYS_close_range, 4U, ~0U, 0U);
   prctl(PR_SET_DUMPABLE, 0);
-  if (copy_from.get() < 0) {
-    try {
-      drop_all_capabilities_in_child();
-    } catch (const std::exception&) {
-    }
+  try {
+    drop_all_capabilities_in_child();
+  } catch (const std::exception&) {
   }
-  int status_fd = keep[0];
-  int from = copy_from.get() >= 0 ? keep[1] : -1;
-  int to = copy_from.get() >= 0 ? keep[2] : -1;
-  copy_from.release();
-  copy_to.release();
-  reap_in_child(main, status_fd, from, to);
+  reap_in_child(main, status_fd);
 }
 
 
@@ -255,9 +251,9 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   if (!spec.upper.empty()) {
     plan.upper = open_dir(spec.upper, O_RDONLY, "upper layer");
     plan.work = open_dir(spec.work, O_PATH, "work dir");
-    plan.copy_out = upper_overlaps_lowers(plan.lower_fds, plan.upper.get());
-    plan.tmpfs_upper = plan.copy_out;
+    plan.tmpfs_upper = false;
   }
+  plan.wrap = lowers_containing_layers(plan.lower_fds, plan.upper.get(), plan.work.get());
   for (const Bind& b : spec.binds) {
     int fd = open(b.source.c_str(), O_PATH | O_CLOEXEC);
     if (fd < 0) throw SystemError("open(\"" + b.source.string() + "\") (bind source)", errno);
@@ -300,12 +296,8 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   st.status = std::move(status_r);
   result_w.reset();
   status_w.reset();
-  if (!spec.upper.empty() && !plan.copy_out) {
+  if (!spec.upper.empty()) {
     st.upper = std::move(plan.upper);
-  } else if (plan.copy_out) {
-    st.upper = open_dir(spec.upper, O_RDONLY, "upper layer");
-  }
-  if (st.upper) {
     st.lowers = std::move(plan.lowers);
     st.files = plan.files;
   }

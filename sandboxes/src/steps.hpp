@@ -25,6 +25,9 @@ UniqueFd open_beneath(int dir, const std::string& path, int flags);
 UniqueFd make_dirs_in_root(int root, const std::string& path, mode_t mode);
 // The target of a mount inside `root` (a directory, or a file when `file`), created if missing.
 UniqueFd mount_target_in_root(int root, const std::string& path, bool file);
+// The directories every sandbox mounts on (/dev, /proc, /sys, /tmp, /run): no symlink allowed
+// on the way (a layer could otherwise point /run at /etc and have it hidden).
+UniqueFd fixed_mount_point_in_root(int root, const std::string& path);
 // "/proc/self/fd/N": how mount(2) is pointed at a path that was resolved safely.
 std::string fd_path(int fd);
 
@@ -36,10 +39,10 @@ void bind_at(int source_fd, int target_fd, bool read_only, const std::string& wh
 void remount_read_only(int target_fd, unsigned long keep_flags, const std::string& what);
 
 // --- overlay.cpp ----------------------------------------------------------------------------
-// True when the upper dir lies inside one of the lower trees on the same filesystem: overlayfs
-// refuses such "overlapping layers" (the host image's lower is "/"), so the upper then lives on
-// a tmpfs inside the sandbox and is copied out by the reaper at the end.
-bool upper_overlaps_lowers(const std::vector<int>& lower_fds, int upper_fd);
+// For each lower: does it contain another layer (a lower, the upper or the work dir, -1 for
+// none) on the same filesystem? overlayfs refuses such "overlapping layers" (the host image's
+// lower is "/", which holds the cache), so those lowers are seen through an inner overlay.
+std::vector<bool> lowers_containing_layers(const std::vector<int>& lower_fds, int upper_fd, int work_fd);
 struct SandboxFile {
   std::string path;     // inside the root, relative: "etc/resolv.conf"
   std::string content;
@@ -105,8 +108,7 @@ bool read_record(int fd, Record& out);
 
 // --- reaper.cpp -------------------------------------------------------------------------------
 // pid 1: reaps every orphan until `main` exits, reports its status, then exits with it (the
-// kernel then kills whatever is left). When `copy_from` >= 0 (a tmpfs upper standing in for an
-// overlapping persistent one), it first kills and reaps the rest, then copies the upper out.
-[[noreturn]] void reap_in_child(pid_t main, int status_fd, int copy_from, int copy_to);
+// kernel then kills whatever is left).
+[[noreturn]] void reap_in_child(pid_t main, int status_fd);
 
 }  // namespace bootstrap::sandbox
