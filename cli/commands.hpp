@@ -32,6 +32,8 @@ PluginHost load_plugins(const GlobalOptions& global);
 void add_validate_command(CLI::App& app, Action& action);
 void add_plugins_command(CLI::App& app, Action& action);
 void add_apply_command(CLI::App& app, Action& action);
+void add_check_command(CLI::App& app, Action& action);
+void add_records_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_shell_command(CLI::App& app, Action& action);
 void add_image_command(CLI::App& app, Action& action);

@@ -47,6 +47,8 @@ int run_main(int argc, char** argv) {
   Action action;
   add_validate_command(app, action);
   add_plugins_command(app, action);
+  add_check_command(app, action);
+  add_records_command(app, action);
   add_apply_command(app, action);
   add_run_command(app, action);
   add_shell_command(app, action);

@@ -1,0 +1,148 @@
+// bootstrap check BASELINE: prove it applied, repeatable, idempotent and verified, per release.
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "bootstrap/check.hpp"
+#include "bootstrap/check_report.hpp"
+#include "bootstrap/exit_codes.hpp"
+#include "bootstrap/sandbox/images.hpp"
+#include "bootstrap/sandbox/sandbox.hpp"
+#include "bootstrap/sandbox/scratch.hpp"
+#include "bootstrap/system_error.hpp"
+#include "commands.hpp"
+
+namespace bootstrap::cli {
+namespace {
+
+struct CheckFlags {
+  std::string baseline;
+  std::vector<std::string> images;
+  std::string os;
+  std::string json_file;
+  std::string junit_file;
+  bool show_changes = false;
+  bool no_cache = false;
+  bool strict_times = false;
+  bool no_record = false;
+};
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "check",
+      "Prove a baseline in disposable sandboxes, for each release: fetch (with the network),\n"
+      "run A and run B from scratch (offline), re-apply on A. Verdicts: applied, repeatable\n"
+      "(A == B modulo ignore rules), idempotent (the re-apply changes nothing), verified (every\n"
+      "plugin check passes). Run A's steps are cached as layers: an unchanged prefix is reused.\n"
+      "A passing check writes a record that 'apply --for-real' requires.");
+  auto f = std::make_shared<CheckFlags>();
+  cmd->add_option("BASELINE", f->baseline, "Baseline file (YAML)")->required();
+  cmd->add_option("--image", f->images, "Check on this image instead: debian:<release> or host (repeatable)");
+  cmd->add_option("--os", f->os, "Releases to check, comma separated (default: the baseline's 'os')");
+  cmd->add_option("--json", f->json_file, "Write the report as JSON (schema_version 1) to this file");
+  cmd->add_option("--junit", f->junit_file, "Write a JUnit XML report to this file (a testsuite per release)");
+  cmd->add_flag("--show-changes", f->show_changes, "List every path the baseline writes (created / modified / removed)");
+  cmd->add_flag("--no-cache", f->no_cache, "Run A from scratch too instead of reusing cached step layers");
+  cmd->add_flag("--strict-times", f->strict_times, "Also compare modification times");
+  cmd->add_flag("--no-record", f->no_record, "Do not write a record when the check passes");
+  cmd->callback([&action, f] {
+    action = [f](const GlobalOptions& global) {
+      Console console = global.console();
+      Baseline baseline = load_baseline(f->baseline);
+      PluginHost plugins = load_plugins(global);
+      ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+      std::vector<std::string> images = f->images;
+      if (images.empty()) {
+        std::vector<std::string> releases = baseline.os;
+        if (!f->os.empty()) {
+          releases.clear();
+          std::string_view rest = f->os;
+          while (!rest.empty()) {
+            auto comma = rest.find(',');
+            std::string r(rest.substr(0, comma));
+            const auto& known = known_releases();
+            if (std::find(known.begin(), known.end(), r) == known.end())
+              throw CLI::ValidationError("--os", "unknown release '" + r + "' (known: bullseye, bookworm, trixie)");
+            releases.push_back(r);
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+          }
+        }
+        for (const auto& r : releases) images.push_back("debian:" + r);
+      }
+      if (std::string why = sandbox::why_sandboxes_cannot_run(); !why.empty())
+        throw EnvironmentError("cannot run sandboxes: " + why);
+      CheckOptions options;
+      options.cache_root = global.cache_dir.empty() ? sandbox::default_cache_root() : std::filesystem::path(global.cache_dir);
+      options.use_cache = !f->no_cache;
+      options.strict_times = f->strict_times;
+      std::filesystem::create_directories(options.cache_root);
+      sandbox::collect_garbage(options.cache_root);
+
+      console.progress(fmt::format("==> checking '{}' ({} steps) on {}", baseline.name, configured.steps.size(),
+                                   fmt::join(images, ", ")));
+      std::vector<ReleaseReport> reports;
+      bool environment_failed = false;
+      for (const auto& image : images) {
+        try {
+          reports.push_back(check_image(configured, image, options, [&console](const std::string& img, const std::string& line) {
+            console.status(img + ": " + line);
+          }));
+        } catch (const EnvironmentError& e) {
+          ReleaseReport r;
+          r.image = image;
+          r.environment_error = e.what();
+          reports.push_back(r);
+          environment_failed = true;
+        } catch (const std::exception& e) {
+          ReleaseReport r;
+          r.image = image;
+          r.release = image.rfind("debian:", 0) == 0 ? image.substr(7) : image;
+          r.applied.ran = true;
+          r.applied.messages.push_back(e.what());
+          reports.push_back(r);
+        }
+        console.clear_status();
+        const ReleaseReport& r = reports.back();
+        if (r.passed() && !f->no_record) {
+          auto file = write_record(default_state_dir(), configured, r);
+          console.debug("record: " + file.string());
+        }
+      }
+      print_check_report(console, configured, reports, f->show_changes);
+      if (!f->json_file.empty()) write_file(f->json_file, check_json(configured, reports));
+      if (!f->junit_file.empty()) write_file(f->junit_file, check_junit(configured, reports));
+      bool all = std::all_of(reports.begin(), reports.end(), [](const auto& r) { return r.passed(); });
+      if (all) return kExitOk;
+      return environment_failed ? kExitEnvironment : kExitFailed;
+    };
+  });
+}
+
+void add_records_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "records",
+      "List the records of passing checks (baseline, release, time, result digest). A record\n"
+      "proves that this baseline with these plugins passed on that release's image.");
+  cmd->callback([&action] {
+    action = [](const GlobalOptions& global) {
+      Console console = global.console();
+      auto records = list_records(default_state_dir());
+      console.out(fmt::format("{:<20} {:<18} {:<22} {}", "BASELINE", "IMAGE", "TIME", "RESULT"));
+      for (const auto& r : records)
+        console.out(fmt::format("{:<20} {:<18} {:<22} {}", r.baseline, r.image, r.time, r.manifest_digest));
+      if (records.empty()) console.progress("no records yet in " + (default_state_dir() / "records").string());
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace bootstrap::cli

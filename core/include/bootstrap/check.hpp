@@ -1,0 +1,74 @@
+// bootstrap check: prove a baseline applied, repeatable, idempotent and verified in sandboxes.
+//
+//   fetch (network)  -> prepared layer: apt lists + downloaded packages, shared by A and B
+//   run A (offline)  -> one cached layer per step          } in parallel
+//   run B (offline)  -> from scratch, always               }
+//   re-apply on A    -> no change reported, manifest unchanged   (idempotent)
+//   A == B modulo ignore rules                                     (repeatable)
+//   every check passes on A (after the re-apply) and on B          (verified)
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bootstrap/apply.hpp"
+#include "bootstrap/console.hpp"
+#include "bootstrap/manifest.hpp"
+
+namespace bootstrap {
+
+struct CheckOptions {
+  std::filesystem::path cache_root;
+  bool use_cache = true;       // false: run A from scratch too (--no-cache)
+  bool strict_times = false;   // compare mtimes as well
+};
+
+struct Verdict {
+  bool passed = false;
+  bool ran = false;                   // false when an earlier failure prevented it
+  std::vector<std::string> messages;  // why it failed, one line each
+};
+
+struct StepOutcome {
+  int index = 0;
+  std::string plugin;
+  std::size_t changes_a = 0;
+  std::size_t changes_b = 0;
+  std::size_t changes_reapply = 0;
+  double seconds_a = 0;
+  double seconds_b = 0;
+  bool cached = false;          // run A reused a layer from an earlier check
+  double seconds_saved = 0;     // what the cached layer took when it was made
+  std::string error;            // apply failed
+  std::vector<Check> checks;    // from run A and run B (B's prefixed when they differ)
+};
+
+struct ReleaseReport {
+  std::string image;            // "debian:trixie", "host"
+  std::string release;          // "trixie"
+  std::string image_digest;
+  std::vector<StepOutcome> steps;
+  Verdict applied, repeatable, idempotent, verified;
+  std::string environment_error;  // the release could not be checked at all (exit 3)
+  std::vector<std::pair<std::string, std::string>> changes;  // (created|modified|removed, path)
+  std::string manifest_digest;
+  std::uint64_t fetched_bytes = 0;
+  bool fetch_cached = false;
+  bool fetch_needed = false;
+  double seconds = 0;
+  bool passed() const;
+};
+
+using CheckProgress = std::function<void(const std::string& image, const std::string& line)>;
+
+ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image,
+                          const CheckOptions& options, const CheckProgress& progress);
+
+// What a step's cached layer is keyed by: the previous key, the plugin and its library's
+// digest, the step's config (not its line numbers), and files next to the baseline it names.
+std::string step_key(const std::string& previous, const ConfiguredStep& step,
+                     const std::filesystem::path& baseline_dir);
+
+}  // namespace bootstrap

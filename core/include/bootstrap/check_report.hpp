@@ -1,0 +1,32 @@
+// What `bootstrap check` tells people (a recap table and verdicts) and machines (JSON, JUnit),
+// and the records a passing check leaves for `apply --for-real`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bootstrap/check.hpp"
+#include "bootstrap/console.hpp"
+
+namespace bootstrap {
+
+inline constexpr int kCheckJsonSchema = 1;
+
+void print_check_report(Console& console, const ConfiguredBaseline& baseline,
+                        const std::vector<ReleaseReport>& reports, bool show_changes);
+std::string check_json(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
+std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
+
+// /var/lib/bootstrap as root, $XDG_STATE_HOME/bootstrap (or ~/.local/state/bootstrap) otherwise.
+std::filesystem::path default_state_dir();
+// Writes the record of a passing check; returns its path.
+std::filesystem::path write_record(const std::filesystem::path& state_dir, const ConfiguredBaseline& baseline,
+                                   const ReleaseReport& report);
+struct RecordSummary {
+  std::filesystem::path file;
+  std::string baseline, release, image, time, manifest_digest;
+};
+std::vector<RecordSummary> list_records(const std::filesystem::path& state_dir);
+
+}  // namespace bootstrap

@@ -1,0 +1,41 @@
+// Running a baseline's steps inside a sandbox: plugins were loaded and configured in this
+// process; the sandbox's main process calls them with "/" as the target, and the results come
+// back over the sandbox's result pipe as JSON lines (never scraped from a terminal).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bootstrap/apply.hpp"
+#include "bootstrap/sandbox/sandbox.hpp"
+
+namespace bootstrap {
+
+struct StepsRequest {
+  std::vector<int> apply;   // step indices to apply, in order; stops at the first failure
+  std::vector<int> verify;  // step indices to verify afterwards (skipped if an apply failed)
+};
+
+struct StepsResult {
+  std::vector<StepReport> applied;   // one per step that was applied (or started)
+  std::vector<StepReport> verified;  // one per verified step
+  std::string crash;                 // "" or what killed the sandbox ("killed by SIGSEGV")
+  int crashed_step = -1;             // the step running when it crashed
+  double seconds = 0;
+  bool ok() const;
+};
+
+class SandboxedSteps {
+ public:
+  static SandboxedSteps start(ConfiguredBaseline& baseline, const sandbox::Spec& spec,
+                              StepsRequest request);
+  StepsResult finish();  // waits for the sandbox
+
+ private:
+  SandboxedSteps(sandbox::Sandbox sandbox, const ConfiguredBaseline& baseline);
+  sandbox::Sandbox sandbox_;
+  const ConfiguredBaseline* baseline_;
+  double started_ = 0;
+};
+
+}  // namespace bootstrap

@@ -1,0 +1,405 @@
+#include "bootstrap/check.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <chrono>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "bootstrap/digest.hpp"
+#include "bootstrap/ignore_rules.hpp"
+#include "bootstrap/plan_report.hpp"
+#include "bootstrap/root_host.hpp"
+#include "bootstrap/sandbox/images.hpp"
+#include "bootstrap/sandbox/scratch.hpp"
+#include "bootstrap/sandboxed_steps.hpp"
+#include "bootstrap/system_error.hpp"
+
+namespace bootstrap {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool ReleaseReport::passed() const {
+  return environment_error.empty() && applied.passed && repeatable.passed && idempotent.passed &&
+         verified.passed;
+}
+
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + p.string());
+}
+
+// The upper layers of later runs laid over earlier ones, as overlayfs would show them.
+Manifest merge(const Manifest& base, const Manifest& upper) {
+  std::map<std::string, ManifestEntry> merged;
+  for (const auto& e : base.entries()) merged.emplace(e.path, e);
+  auto drop_below = [&](const std::string& dir) {
+    std::string prefix = dir == "/" ? "/" : dir + "/";
+    for (auto it = merged.lower_bound(prefix); it != merged.end() && it->first.rfind(prefix, 0) == 0;)
+      it = merged.erase(it);
+  };
+  for (const auto& e : upper.entries()) {
+    if (e.type == ManifestEntry::Type::Whiteout || e.opaque || e.type != ManifestEntry::Type::Dir)
+      drop_below(e.path);
+    merged[e.path] = e;
+  }
+  std::vector<ManifestEntry> out;
+  out.reserve(merged.size());
+  for (auto& [path, e] : merged) out.push_back(std::move(e));
+  return Manifest(std::move(out));
+}
+
+json outcome_json(const StepReport& r) {
+  json changes = json::array();
+  for (const auto& c : r.changes) changes.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
+  return {{"changes", changes}, {"seconds", r.seconds}};
+}
+
+// A step layer in the cache: tree/ (the upper), manifest.json, outcome.json.
+struct Layer {
+  fs::path dir;
+  fs::path tree() const { return dir / "tree"; }
+  bool exists() const { return fs::exists(dir / "outcome.json"); }
+};
+
+// Moves a finished upper into the cache as a layer, atomically (rename of a complete folder).
+void store_layer(const fs::path& upper, const Layer& layer, const Manifest& manifest, const json& outcome) {
+  fs::path tmp = layer.dir.parent_path() / (".tmp-" + layer.dir.filename().string() + "-" + std::to_string(getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  if (rename(upper.c_str(), (tmp / "tree").c_str()) != 0)
+    throw SystemError("rename(\"" + upper.string() + "\", \"" + (tmp / "tree").string() + "\")", errno);
+  write_text(tmp / "manifest.json", manifest.to_json().dump());
+  write_text(tmp / "outcome.json", outcome.dump());
+  if (rename(tmp.c_str(), layer.dir.c_str()) != 0) {
+    int err = errno;
+    fs::remove_all(tmp);
+    if (err != ENOTEMPTY && err != EEXIST) throw SystemError("rename(\"" + tmp.string() + "\")", err);
+  }
+  fs::create_directories(upper);  // the scratch keeps its shape for removal
+}
+
+class CacheLock {
+ public:
+  explicit CacheLock(const fs::path& file) : fd_(open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (!fd_) throw SystemError("open(\"" + file.string() + "\")", errno);
+    if (flock(fd_.get(), LOCK_EX) != 0) throw SystemError("flock(\"" + file.string() + "\")", errno);
+  }
+
+ private:
+  UniqueFd fd_;
+};
+
+std::uint64_t tree_bytes(const fs::path& dir) {
+  std::uint64_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
+  return n;
+}
+
+// The fetch phase: with the machine's network, update apt's lists and download every package
+// the steps declare, into a layer that runs A and B share.
+fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const sandbox::Image& image,
+                             const fs::path& cache, ReleaseReport& report, const CheckProgress& progress) {
+  Fetch all;
+  for (auto& s : baseline.steps) {
+    Fetch f;
+    if (Status st = s.instance.port().fetch(f))
+      throw std::runtime_error("plugin " + step_name(s.step) + " failed to say what it needs: " + st->message);
+    all.packages.insert(all.packages.end(), f.packages.begin(), f.packages.end());
+    all.apt_sources.insert(all.apt_sources.end(), f.apt_sources.begin(), f.apt_sources.end());
+    all.files.insert(all.files.end(), f.files.begin(), f.files.end());
+  }
+  if (all.empty()) return {};
+  report.fetch_needed = true;
+  if (!all.files.empty()) throw std::runtime_error("fetching files by URL is not supported yet");
+  Hasher h;
+  h.update_field("bootstrap fetch layer v1");
+  h.update_field(image.digest);
+  std::vector<std::pair<std::string, std::string>> sources;  // (name, key bytes)
+  for (const auto& p : all.packages) h.update_field(p);
+  for (const auto& s : all.apt_sources) {
+    std::string key = read_text(s.key_file);
+    h.update_field(s.deb_line);
+    h.update_field(key);
+    sources.emplace_back(s.name, key);
+  }
+  fs::path layers = cache / "layers";
+  fs::create_directories(layers);
+  Layer layer{layers / ("fetch-" + h.finish().hex())};
+  CacheLock lock(layers / (layer.dir.filename().string() + ".lock"));
+  if (layer.exists()) {
+    report.fetch_cached = true;
+    progress(image.name, "fetch: reusing the prepared layer (nothing downloaded)");
+    return layer.tree();
+  }
+  progress(image.name, fmt::format("fetch: apt-get update and download of {} package(s), with the network", all.packages.size()));
+  sandbox::Scratch scratch(cache);
+  sandbox::Spec spec;
+  spec.lowers = {image.root};
+  spec.upper = scratch.upper();
+  spec.work = scratch.work();
+  spec.share_network = true;
+  if (image.name == "host") spec.masked = {cache.string()};
+  auto packages = all.packages;
+  auto apt_sources = all.apt_sources;
+  auto sb = sandbox::Sandbox::start(spec, [packages, apt_sources, sources](int fd) {
+    RootHost host("/");
+    auto say = [fd](const std::string& s) { (void)!::write(fd, s.data(), s.size()); };
+    for (std::size_t i = 0; i < apt_sources.size(); ++i) {
+      const auto& s = apt_sources[i];
+      std::string key_path = "/etc/apt/keyrings/" + s.name + (sources[i].second.rfind("-----BEGIN", 0) == 0 ? ".asc" : ".gpg");
+      if (host.stat("/etc/apt/keyrings").type == FileType::Missing) host.make_dir("/etc/apt/keyrings", 0755, 0, 0);
+      host.write_file(key_path, sources[i].second, 0644, 0, 0);
+      host.write_file("/etc/apt/sources.list.d/" + s.name + ".list", s.deb_line + "\n", 0644, 0, 0);
+    }
+    std::vector<Command> commands = {{{"apt-get", "update", "-q"}, {}, "", "/", 0, 0}};
+    Command download{{"apt-get", "install", "-y", "-q", "--download-only", "-o", "APT::Keep-Downloaded-Packages=true"}, {}, "", "/", 0, 0};
+    download.argv.insert(download.argv.end(), packages.begin(), packages.end());
+    if (!packages.empty()) commands.push_back(download);
+    for (const auto& c : commands) {
+      CommandResult r = host.run(c);
+      if (!r.ok()) {
+        try {
+          throw_command_failed(c, r);
+        } catch (const std::exception& e) {
+          say(e.what());
+        }
+        return 1;
+      }
+    }
+    return 0;
+  });
+  sandbox::Result r = sb.wait();
+  if (r.status != 0)
+    throw std::runtime_error("fetch phase failed (" + r.describe() + "): " + r.data);
+  report.fetched_bytes = tree_bytes(scratch.upper() / "var/cache/apt/archives") + tree_bytes(scratch.upper() / "var/lib/apt/lists");
+  Manifest m = build_manifest(scratch.upper());
+  store_layer(scratch.upper(), layer, m, json{{"fetched_bytes", report.fetched_bytes}});
+  return layer.tree();
+}
+
+std::vector<fs::path> lowers_of(const std::vector<fs::path>& layers_bottom_up, const fs::path& fetch,
+                                const sandbox::Image& image) {
+  std::vector<fs::path> out(layers_bottom_up.rbegin(), layers_bottom_up.rend());
+  if (!fetch.empty()) out.push_back(fetch);
+  out.push_back(image.root);
+  return out;
+}
+
+std::vector<int> all_steps(const ConfiguredBaseline& b) {
+  std::vector<int> out;
+  for (const auto& s : b.steps) out.push_back(s.step.index);
+  return out;
+}
+
+void add_checks(StepOutcome& o, const std::vector<StepReport>& verified, const std::string& run) {
+  for (const auto& r : verified) {
+    if (r.index != o.index) continue;
+    for (const auto& c : r.checks) o.checks.push_back({run + ": " + c.name, c.passed, c.detail});
+    if (r.error) o.checks.push_back({run + ": checks ran", false, *r.error});
+  }
+}
+
+}  // namespace
+
+ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image_name,
+                          const CheckOptions& options, const CheckProgress& progress) {
+  double t0 = now();
+  ReleaseReport report;
+  report.image = image_name;
+  const fs::path& cache = options.cache_root;
+  sandbox::ImageStore store(cache);
+  sandbox::Image image = store.get(image_name, [&](const std::string& line) { progress(image_name, line); });
+  report.release = image.release;
+  report.image_digest = image.digest;
+  for (const auto& s : baseline.steps) {
+    StepOutcome o;
+    o.index = s.step.index;
+    o.plugin = s.step.plugin;
+    report.steps.push_back(o);
+  }
+
+  fs::path fetch = prepare_fetch_layer(baseline, image, cache, report, progress);
+  IgnoreRules ignore = IgnoreRules::builtin();
+  for (const auto& pattern : baseline.baseline.ignore) ignore.add(pattern, "the baseline's ignore rule");
+  sandbox::Spec base;
+  // On the host image the cache is part of "/": hide it so runs see neither layers nor records.
+  if (image.name == "host") base.masked = {cache.string()};
+  ManifestOptions mopts;
+  mopts.strict_times = options.strict_times;
+
+  // Run B, from scratch, in the background while run A goes step by step.
+  progress(image_name, "run B: applying every step from scratch");
+  sandbox::Scratch scratch_b(cache);
+  sandbox::Spec spec_b = base;
+  spec_b.lowers = lowers_of({}, fetch, image);
+  spec_b.upper = scratch_b.upper();
+  spec_b.work = scratch_b.work();
+  spec_b.hostname = "run-b";
+  auto run_b = SandboxedSteps::start(baseline, spec_b, {all_steps(baseline), {}});
+
+  // Run A: one cached layer per step.
+  std::string key = digest_bytes(image.digest + "\n" + fetch.string()).hex();
+  std::vector<fs::path> layers;
+  std::vector<Manifest> layer_manifests;
+  fs::create_directories(cache / "layers");
+  bool a_ok = true;
+  for (auto& s : baseline.steps) {
+    StepOutcome& o = report.steps[static_cast<std::size_t>(s.step.index)];
+    key = step_key(key, s, baseline.baseline.dir());
+    Layer layer{cache / "layers" / ("step-" + key)};
+    CacheLock lock(cache / "layers" / ("step-" + key + ".lock"));
+    if (options.use_cache && layer.exists()) {
+      json outcome = json::parse(read_text(layer.dir / "outcome.json"));
+      o.cached = true;
+      o.changes_a = outcome["changes"].size();
+      o.seconds_saved = outcome.value("seconds", 0.0);
+      layers.push_back(layer.tree());
+      layer_manifests.push_back(Manifest::from_json(json::parse(read_text(layer.dir / "manifest.json"))));
+      progress(image_name, fmt::format("run A: {} reused from the layer cache (saves {:.1f}s)", step_name(s.step), o.seconds_saved));
+      continue;
+    }
+    progress(image_name, "run A: applying " + step_name(s.step));
+    sandbox::Scratch scratch(cache);
+    sandbox::Spec spec = base;
+    spec.lowers = lowers_of(layers, fetch, image);
+    spec.upper = scratch.upper();
+    spec.work = scratch.work();
+    spec.hostname = "run-a";
+    StepsResult r = SandboxedSteps::start(baseline, spec, {{s.step.index}, {}}).finish();
+    const StepReport* rep = r.applied.empty() ? nullptr : &r.applied.front();
+    if (rep == nullptr || rep->error || !r.crash.empty()) {
+      o.error = rep && rep->error ? *rep->error : "plugin " + step_name(s.step) + ": the sandbox " + r.crash;
+      a_ok = false;
+      break;
+    }
+    o.changes_a = rep->changes.size();
+    o.seconds_a = rep->seconds;
+    Manifest m = build_manifest(scratch.upper(), mopts);
+    if (fs::exists(layer.dir)) fs::remove_all(layer.dir);  // --no-cache replaces it
+    store_layer(scratch.upper(), layer, m, outcome_json(*rep));
+    layers.push_back(layer.tree());
+    layer_manifests.push_back(std::move(m));
+  }
+
+  StepsResult b = run_b.finish();
+  for (const auto& r : b.applied) {
+    StepOutcome& o = report.steps.at(static_cast<std::size_t>(r.index));
+    o.changes_b = r.changes.size();
+    o.seconds_b = r.seconds;
+    if (r.error && o.error.empty()) o.error = "run B: " + *r.error;
+  }
+  bool b_ok = b.ok();
+  report.applied.ran = true;
+  report.applied.passed = a_ok && b_ok;
+  for (const auto& o : report.steps)
+    if (!o.error.empty()) report.applied.messages.push_back(o.error);
+  if (!b.crash.empty() && b.crashed_step < 0) report.applied.messages.push_back("run B: " + b.crash);
+  if (!report.applied.passed) {
+    report.seconds = now() - t0;
+    return report;
+  }
+
+  Manifest ma;
+  for (const auto& m : layer_manifests) ma = merge(ma, m);
+  Manifest mb = build_manifest(scratch_b.upper(), mopts);
+  report.manifest_digest = ma.digest(options.strict_times);
+
+  // Repeatable: A and B, path by path, naming the step of A that wrote each path.
+  report.repeatable.ran = true;
+  auto diffs = compare(ma, mb, ignore, options.strict_times);
+  for (const auto& d : diffs) {
+    std::string writer;
+    for (std::size_t i = layer_manifests.size(); i-- > 0;)
+      if (layer_manifests[i].find(d.path) != nullptr) {
+        writer = " (written by " + step_name(baseline.steps[i].step) + ")";
+        break;
+      }
+    report.repeatable.messages.push_back(d.to_string() + writer);
+  }
+  report.repeatable.passed = diffs.empty();
+
+  // Re-apply on A (idempotent), and B's checks, in parallel; then A's checks.
+  progress(image_name, "re-apply on A, and checks on B");
+  sandbox::Scratch scratch_r(cache);
+  sandbox::Spec spec_r = base;
+  spec_r.lowers = lowers_of(layers, fetch, image);
+  spec_r.upper = scratch_r.upper();
+  spec_r.work = scratch_r.work();
+  spec_r.hostname = "run-a";
+  auto reapply = SandboxedSteps::start(baseline, spec_r, {all_steps(baseline), {}});
+  sandbox::Spec spec_bv = base;
+  spec_bv.lowers = lowers_of({scratch_b.upper()}, fetch, image);
+  spec_bv.hostname = "run-b";
+  auto verify_b = SandboxedSteps::start(baseline, spec_bv, {{}, all_steps(baseline)});
+  StepsResult r = reapply.finish();
+  StepsResult vb = verify_b.finish();
+
+  report.idempotent.ran = true;
+  for (const auto& rep : r.applied) {
+    StepOutcome& o = report.steps.at(static_cast<std::size_t>(rep.index));
+    o.changes_reapply = rep.changes.size();
+    if (rep.error) report.idempotent.messages.push_back("re-apply: " + *rep.error);
+    for (const auto& c : rep.changes)
+      report.idempotent.messages.push_back(fmt::format("{} reported a change on re-apply: {} {}{}", step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step),
+                                                       change_verb(c.kind), c.what, c.detail.empty() ? "" : " (" + c.detail + ")"));
+  }
+  if (!r.crash.empty()) report.idempotent.messages.push_back("re-apply: " + r.crash);
+  Manifest mr = build_manifest(scratch_r.upper(), mopts);
+  for (const auto& d : compare(ma, merge(ma, mr), ignore, options.strict_times)) {
+    std::string writer;
+    for (const auto& rep : r.applied)
+      for (const auto& c : rep.changes)
+        if (c.what == d.path) writer = " (by " + step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step) + ")";
+    report.idempotent.messages.push_back("re-apply changed " + d.to_string("after run A", "after re-apply") + writer);
+  }
+  report.idempotent.passed = report.idempotent.messages.empty();
+
+  progress(image_name, "checks on A");
+  sandbox::Spec spec_av = base;
+  spec_av.lowers = lowers_of(layers, fetch, image);
+  spec_av.lowers.insert(spec_av.lowers.begin(), scratch_r.upper());
+  spec_av.hostname = "run-a";
+  StepsResult va = SandboxedSteps::start(baseline, spec_av, {{}, all_steps(baseline)}).finish();
+
+  report.verified.ran = true;
+  for (auto& o : report.steps) {
+    add_checks(o, va.verified, "A");
+    add_checks(o, vb.verified, "B");
+    for (const auto& c : o.checks)
+      if (!c.passed)
+        report.verified.messages.push_back(fmt::format("{}: check failed: {}{}", step_name(baseline.steps[static_cast<std::size_t>(o.index)].step), c.name,
+                                                       c.detail.empty() ? "" : " (" + c.detail + ")"));
+  }
+  if (!va.crash.empty()) report.verified.messages.push_back("checks on A: " + va.crash);
+  if (!vb.crash.empty()) report.verified.messages.push_back("checks on B: " + vb.crash);
+  report.verified.passed = report.verified.messages.empty();
+
+  // What the baseline writes, for --show-changes.
+  std::vector<fs::path> below;
+  if (!fetch.empty()) below.push_back(fetch);
+  below.push_back(image.root);
+  for (const auto& c : list_changes(ma, below))
+    report.changes.emplace_back(std::string(to_string(c.kind)), c.entry->path);
+  report.seconds = now() - t0;
+  return report;
+}
+
+}  // namespace bootstrap

@@ -1,0 +1,227 @@
+#include "bootstrap/check_report.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace bootstrap {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string verdict_word(const Verdict& v) { return !v.ran ? "not run" : v.passed ? "passed" : "FAILED"; }
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += '?';
+        else out += c;
+    }
+  }
+  return out;
+}
+
+std::string iso_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+struct NamedVerdict {
+  const char* name;
+  const Verdict* verdict;
+};
+
+std::vector<NamedVerdict> verdicts(const ReleaseReport& r) {
+  return {{"applied", &r.applied}, {"repeatable", &r.repeatable}, {"idempotent", &r.idempotent}, {"verified", &r.verified}};
+}
+
+}  // namespace
+
+void print_check_report(Console& console, const ConfiguredBaseline& baseline,
+                        const std::vector<ReleaseReport>& reports, bool show_changes) {
+  std::size_t passed = 0;
+  std::size_t failed = 0;
+  for (const ReleaseReport& r : reports) {
+    console.out("");
+    console.out(console.bold(fmt::format("{} ({}): {}", r.image, r.release.empty() ? "?" : r.release,
+                                         r.passed() ? console.green("passed") : console.red("FAILED"))) +
+                console.dim(fmt::format("  {:.1f}s", r.seconds)));
+    if (!r.environment_error.empty()) {
+      console.out("  " + console.red("cannot check: ") + r.environment_error);
+      ++failed;
+      continue;
+    }
+    console.out(console.dim(fmt::format("  fetch: {}", !r.fetch_needed ? "nothing to fetch"
+                                                       : r.fetch_cached ? "prepared layer reused, 0 bytes fetched"
+                                                                        : fmt::format("{:.1f} MB fetched", static_cast<double>(r.fetched_bytes) / 1e6))));
+    console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}", "step", "plugin", "changes A", "changes B",
+                            "re-apply", "time A", "time B", "checks"));
+    double saved = 0;
+    for (const StepOutcome& o : r.steps) {
+      std::size_t ok = 0;
+      for (const auto& c : o.checks) ok += c.passed ? 1 : 0;
+      std::string time_a = o.cached ? "cached" : fmt::format("{:.2f}s", o.seconds_a);
+      saved += o.cached ? o.seconds_saved : 0;
+      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>7.2f}s  {}/{}", o.index + 1, o.plugin, o.changes_a,
+                              o.changes_b, o.changes_reapply, time_a, o.seconds_b, ok, o.checks.size()));
+      for (const auto& c : o.checks)
+        if (c.passed && console.verbosity() > 0) console.out("       " + console.green("ok ") + c.name + (c.detail.empty() ? "" : ": " + c.detail));
+    }
+    if (saved > 0) console.out(console.dim(fmt::format("  run A reused cached layers: {:.1f}s saved", saved)));
+    for (const auto& [name, v] : verdicts(r)) {
+      v->passed ? ++passed : ++failed;
+      console.out(fmt::format("  {:<11} {}", name, v->passed ? console.green("passed") : console.red(verdict_word(*v))));
+      std::size_t shown = 0;
+      for (const auto& m : v->messages) {
+        if (++shown > 20) {
+          console.out(fmt::format("      ... and {} more (see --json)", v->messages.size() - 20));
+          break;
+        }
+        console.out("      " + m);
+      }
+    }
+    for (const StepOutcome& o : r.steps)
+      for (const auto& c : o.checks)
+        if (c.passed && c.name.rfind("A: ", 0) == 0 && (c.detail.rfind("Python", 0) == 0))
+          console.out(console.dim("  " + c.detail));
+    if (show_changes) {
+      console.out(fmt::format("  what '{}' writes on {} ({} paths):", baseline.baseline.name, r.release, r.changes.size()));
+      for (const auto& [kind, path] : r.changes) console.out(fmt::format("    {:<9} {}", kind, path));
+    }
+  }
+  console.out("");
+  console.out(fmt::format("{} passed, {} failed", passed, failed));
+}
+
+std::string check_json(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports) {
+  json releases = json::array();
+  for (const ReleaseReport& r : reports) {
+    json steps = json::array();
+    for (const StepOutcome& o : r.steps) {
+      json checks = json::array();
+      for (const auto& c : o.checks) checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+      steps.push_back({{"index", o.index + 1}, {"plugin", o.plugin}, {"changes_a", o.changes_a}, {"changes_b", o.changes_b},
+                       {"changes_reapply", o.changes_reapply}, {"seconds_a", o.seconds_a}, {"seconds_b", o.seconds_b},
+                       {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}});
+    }
+    json v = json::object();
+    for (const auto& [name, verdict] : verdicts(r))
+      v[name] = {{"passed", verdict->passed}, {"ran", verdict->ran}, {"messages", verdict->messages}};
+    json changes = json::array();
+    for (const auto& [kind, path] : r.changes) changes.push_back({{"kind", kind}, {"path", path}});
+    releases.push_back({{"image", r.image}, {"release", r.release}, {"image_digest", r.image_digest}, {"passed", r.passed()},
+                        {"environment_error", r.environment_error}, {"seconds", r.seconds}, {"fetched_bytes", r.fetched_bytes},
+                        {"fetch_cached", r.fetch_cached}, {"manifest_digest", r.manifest_digest}, {"verdicts", v},
+                        {"steps", steps}, {"changes", changes}});
+  }
+  json doc = {{"schema_version", kCheckJsonSchema},
+              {"tool", "bootstrap"},
+              {"baseline", {{"name", baseline.baseline.name}, {"file", baseline.baseline.file.string()}, {"digest", baseline.baseline.digest}}},
+              {"releases", releases}};
+  return doc.dump(2) + "\n";
+}
+
+std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports) {
+  std::string body;
+  std::size_t total_tests = 0, total_failures = 0;
+  double total_time = 0;
+  for (const ReleaseReport& r : reports) {
+    std::string cases;
+    std::size_t tests = 0, failures = 0;
+    std::string suite = baseline.baseline.name + "." + (r.release.empty() ? r.image : r.release);
+    auto add = [&](const std::string& name, double seconds, bool ok, const std::vector<std::string>& messages) {
+      ++tests;
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_escape(suite), xml_escape(name), seconds);
+      if (ok) {
+        cases += "/>\n";
+        return;
+      }
+      ++failures;
+      std::string text;
+      for (const auto& m : messages) text += m + "\n";
+      cases += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                           xml_escape(messages.empty() ? "failed" : messages.front()), xml_escape(name), xml_escape(text));
+    };
+    if (!r.environment_error.empty()) add("environment", 0, false, {r.environment_error});
+    for (const StepOutcome& o : r.steps) {
+      std::vector<std::string> msgs;
+      if (!o.error.empty()) msgs.push_back(o.error);
+      add(fmt::format("step {} {}", o.index + 1, o.plugin), o.seconds_a + o.seconds_b, o.error.empty(), msgs);
+    }
+    for (const auto& [name, v] : verdicts(r)) add(name, 0, v->passed, v->messages);
+    total_tests += tests;
+    total_failures += failures;
+    total_time += r.seconds;
+    body += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\" timestamp=\"{}\">\n{}  </testsuite>\n",
+                        xml_escape(suite), tests, failures, r.seconds, iso_now().substr(0, 19), cases);
+  }
+  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bootstrap check {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n{}</testsuites>\n",
+                     xml_escape(baseline.baseline.name), total_tests, total_failures, total_time, body);
+}
+
+fs::path default_state_dir() {
+  if (geteuid() == 0) return "/var/lib/bootstrap";
+  if (const char* s = std::getenv("XDG_STATE_HOME"); s != nullptr && *s != '\0') return fs::path(s) / "bootstrap";
+  const char* home = std::getenv("HOME");
+  return fs::path(home != nullptr ? home : "/tmp") / ".local/state/bootstrap";
+}
+
+fs::path write_record(const fs::path& state_dir, const ConfiguredBaseline& baseline, const ReleaseReport& r) {
+  json plugins = json::object();
+  for (const auto& s : baseline.steps) plugins[s.step.plugin] = s.instance.plugin().digest();
+  json record = {{"schema_version", 1},
+                 {"baseline", baseline.baseline.name},
+                 {"baseline_file", baseline.baseline.file.string()},
+                 {"baseline_digest", baseline.baseline.digest},
+                 {"plugins", plugins},
+                 {"image", r.image},
+                 {"release", r.release},
+                 {"image_digest", r.image_digest},
+                 {"manifest_digest", r.manifest_digest},
+                 {"time", iso_now()}};
+  fs::path dir = state_dir / "records";
+  fs::create_directories(dir);
+  std::string safe_image = r.image;
+  for (char& c : safe_image) c = (c == ':' || c == '/') ? '-' : c;
+  fs::path file = dir / (baseline.baseline.name + "." + safe_image + ".json");
+  fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << record.dump(2) << "\n";
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, file);
+  return file;
+}
+
+std::vector<RecordSummary> list_records(const fs::path& state_dir) {
+  std::vector<RecordSummary> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(state_dir / "records", ec)) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    json j = json::parse(in, nullptr, false);
+    if (j.is_discarded()) continue;
+    out.push_back({e.path(), j.value("baseline", ""), j.value("release", ""), j.value("image", ""), j.value("time", ""),
+                   j.value("manifest_digest", "")});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
+  return out;
+}
+
+}  // namespace bootstrap

@@ -1,0 +1,149 @@
+#include "bootstrap/sandboxed_steps.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "bootstrap/root_host.hpp"
+
+namespace bootstrap {
+namespace {
+using nlohmann::json;
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void send(int fd, const json& j) {
+  std::string line = j.dump() + "\n";
+  std::size_t done = 0;
+  while (done < line.size()) {
+    ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+json changes_json(const Outcome& out) {
+  json a = json::array();
+  for (const Change& c : out) a.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
+  return a;
+}
+
+Outcome changes_from(const json& a) {
+  Outcome out;
+  for (const auto& c : a)
+    out.push_back({static_cast<ChangeKind>(c.at("kind").get<int>()), c.at("what"), c.at("detail")});
+  return out;
+}
+
+// The sandbox's main process: apply, then verify, reporting each step as it goes.
+int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd) {
+  RootHost host("/", [fd](LogLevel level, std::string_view message) {
+    send(fd, {{"event", "log"}, {"level", static_cast<int>(level)}, {"message", message}});
+  });
+  bool failed = false;
+  for (int i : request.apply) {
+    ConfiguredStep& s = baseline.steps.at(static_cast<std::size_t>(i));
+    send(fd, {{"event", "start"}, {"step", i}});
+    double t0 = now();
+    Outcome out;
+    Status st = s.instance.port().apply(host, out);
+    json j = {{"event", "applied"}, {"step", i}, {"changes", changes_json(out)}, {"seconds", now() - t0}};
+    if (st) j["error"] = "plugin " + step_name(s.step) + " failed to apply: " + st->message;
+    send(fd, j);
+    if (st) {
+      failed = true;
+      break;
+    }
+  }
+  if (failed) return 1;
+  for (int i : request.verify) {
+    ConfiguredStep& s = baseline.steps.at(static_cast<std::size_t>(i));
+    send(fd, {{"event", "start"}, {"step", i}});
+    double t0 = now();
+    std::vector<Check> checks;
+    Status st = s.instance.port().verify(host, checks);
+    json cj = json::array();
+    for (const Check& c : checks) cj.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    json j = {{"event", "verified"}, {"step", i}, {"checks", cj}, {"seconds", now() - t0}};
+    if (st) j["error"] = "plugin " + step_name(s.step) + " failed to verify: " + st->message;
+    send(fd, j);
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool StepsResult::ok() const {
+  if (!crash.empty()) return false;
+  for (const auto& r : applied)
+    if (r.error) return false;
+  for (const auto& r : verified)
+    if (!r.passed_checks()) return false;
+  return true;
+}
+
+SandboxedSteps::SandboxedSteps(sandbox::Sandbox sandbox, const ConfiguredBaseline& baseline)
+    : sandbox_(std::move(sandbox)), baseline_(&baseline), started_(now()) {}
+
+SandboxedSteps SandboxedSteps::start(ConfiguredBaseline& baseline, const sandbox::Spec& spec,
+                                     StepsRequest request) {
+  ConfiguredBaseline* b = &baseline;
+  auto sb = sandbox::Sandbox::start(spec, [b, request](int fd) { return run_steps(*b, request, fd); });
+  return SandboxedSteps(std::move(sb), baseline);
+}
+
+StepsResult SandboxedSteps::finish() {
+  sandbox::Result r = sandbox_.wait();
+  StepsResult out;
+  out.seconds = now() - started_;
+  int running = -1;
+  std::size_t pos = 0;
+  const std::string& data = r.data;
+  while (pos < data.size()) {
+    std::size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) break;  // a torn last line: the process died mid-write
+    json j = json::parse(data.begin() + static_cast<long>(pos), data.begin() + static_cast<long>(nl), nullptr, false);
+    pos = nl + 1;
+    if (j.is_discarded()) continue;
+    std::string event = j.value("event", "");
+    int step = j.value("step", -1);
+    if (event == "start") {
+      running = step;
+    } else if (event == "applied" || event == "verified") {
+      running = -1;
+      StepReport rep;
+      rep.index = step;
+      rep.plugin = baseline_->steps.at(static_cast<std::size_t>(step)).step.plugin;
+      rep.seconds = j.value("seconds", 0.0);
+      if (j.contains("error")) rep.error = j["error"].get<std::string>();
+      if (event == "applied") {
+        rep.changes = changes_from(j["changes"]);
+        out.applied.push_back(std::move(rep));
+      } else {
+        for (const auto& c : j["checks"]) rep.checks.push_back({c["name"], c["passed"], c["detail"]});
+        out.verified.push_back(std::move(rep));
+      }
+    }
+  }
+  if (r.status != 0 && running >= 0) {
+    out.crash = r.describe();
+    out.crashed_step = running;
+    StepReport rep;
+    rep.index = running;
+    rep.plugin = baseline_->steps.at(static_cast<std::size_t>(running)).step.plugin;
+    rep.error = "plugin " + step_name(baseline_->steps.at(static_cast<std::size_t>(running)).step) +
+                " crashed: the sandbox process " + r.describe();
+    out.applied.push_back(std::move(rep));
+  } else if (r.status != 0 && out.ok()) {
+    out.crash = "the sandbox process " + r.describe();
+  }
+  return out;
+}
+
+}  // namespace bootstrap
