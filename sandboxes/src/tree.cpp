@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <string>
@@ -37,7 +38,16 @@ std::vector<std::string> list_dir(int dir_fd) {
   return names;
 }
 
+// The mount a path is on: a bind mount of the same filesystem has the same st_dev, not the
+// same mount id.
+std::uint64_t mount_id(int dir_fd, const char* name) {
+  struct statx sx{};
+  if (statx(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0) return 0;
+  return (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
+}
+
 void empty_dir(int dir_fd, dev_t dev, const std::string& where) {
+  const std::uint64_t mnt = mount_id(dir_fd, "");
   for (const std::string& name : list_dir(dir_fd)) {
     struct stat st{};
     if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -45,7 +55,7 @@ void empty_dir(int dir_fd, dev_t dev, const std::string& where) {
       throw SystemError("fstatat(\"" + where + "/" + name + "\")", errno);
     }
     if (S_ISDIR(st.st_mode)) {
-      if (st.st_dev != dev)
+      if (st.st_dev != dev || mount_id(dir_fd, name.c_str()) != mnt)
         throw std::runtime_error("refusing to remove " + where + "/" + name + ": another filesystem is mounted there");
       // Root can open a mode-000 directory (overlay's work/work); chmod anyway for non-root.
       int sub = openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
