@@ -1,0 +1,153 @@
+// bootstrap check, end to end, on the host image (a disposable copy of this machine), with
+// real plugins and fixture plugins that misbehave on purpose.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/must_run.hpp"
+#include "support/run.hpp"
+
+namespace bootstrap {
+namespace {
+namespace fs = std::filesystem;
+using testing::bootstrap;
+
+std::string mounts() {
+  std::ifstream in("/proc/self/mountinfo");
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+class CheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    BOOTSTRAP_REQUIRE_ROOT();
+    mounts_before = mounts();
+  }
+  void TearDown() override {
+    if (!mounts_before.empty()) {
+      EXPECT_EQ(mounts(), mounts_before) << "a check left mounts behind";
+    }
+  }
+
+  testing::Ran check(const std::string& baseline_text, std::vector<std::string> extra = {}) {
+    std::ofstream(dir.path() / "b.yaml") << baseline_text;
+    std::vector<std::string> args = {"--cache-dir", (cache.path()).string(), "--plugin-dir",
+                                     std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/check", "check",
+                                     (dir.path() / "b.yaml").string(), "--image", "host", "--no-record",
+                                     "--json", (dir.path() / "report.json").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return bootstrap(args);
+  }
+  nlohmann::json report() {
+    std::ifstream in(dir.path() / "report.json");
+    return nlohmann::json::parse(in);
+  }
+
+  std::string mounts_before;
+  testing::TempDir dir;
+  testing::TempDir cache;
+};
+
+TEST_F(CheckTest, DragomanPassesOnTheHostImageAndShowsExactlyTheFslayoutPaths) {
+  auto r = bootstrap({"--cache-dir", cache.path().string(), "check",
+                      std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dragoman.yaml", "--image", "host",
+                      "--show-changes", "--no-record", "--junit", (dir.path() / "junit.xml").string()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 passed, 0 failed"), std::string::npos) << r.out;
+  for (const char* path : {"/srv/apps", "/srv/apps/dragoman", "/var/log/apps", "/etc/dragoman/node.conf", "/etc/motd",
+                           "/srv/dragoman", "/etc/group"})
+    EXPECT_NE(r.out.find(std::string(" ") + path + "\n"), std::string::npos) << path << "\n" << r.out;
+  EXPECT_EQ(r.out.find("/etc/resolv.conf"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("/etc/hostname"), std::string::npos) << r.out;
+  std::ifstream junit(dir.path() / "junit.xml");
+  std::string xml((std::istreambuf_iterator<char>(junit)), {});
+  EXPECT_NE(xml.find("<testsuites"), std::string::npos);
+  EXPECT_NE(xml.find("<testcase classname=\"dragoman.bookworm\" name=\"repeatable\""), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<failure"), std::string::npos);
+}
+
+TEST_F(CheckTest, RandomBytesFailRepeatableNamingTheFile) {
+  auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - random_bytes: {}\n");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  auto j = report()["releases"][0]["verdicts"];
+  EXPECT_TRUE(j["applied"]["passed"]);
+  EXPECT_FALSE(j["repeatable"]["passed"]);
+  std::string msg = j["repeatable"]["messages"][0];
+  EXPECT_NE(msg.find("/var/lib/random-bytes: content differs"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("random_bytes (step 1)"), std::string::npos) << msg;
+}
+
+TEST_F(CheckTest, AppendingOnEveryApplyFailsIdempotentNamingStepAndFile) {
+  auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - append_line: {}\n");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  auto j = report()["releases"][0]["verdicts"];
+  EXPECT_TRUE(j["repeatable"]["passed"]);
+  EXPECT_FALSE(j["idempotent"]["passed"]);
+  std::string all;
+  for (const auto& m : j["idempotent"]["messages"]) all += m.get<std::string>() + "\n";
+  EXPECT_NE(all.find("append_line (step 1) reported a change on re-apply: modified /etc/appended"), std::string::npos) << all;
+  EXPECT_NE(all.find("re-apply changed /etc/appended"), std::string::npos) << all;
+}
+
+TEST_F(CheckTest, AFailingCheckFailsVerifiedNamingTheCheck) {
+  auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - failing_check: {}\n");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  auto j = report()["releases"][0]["verdicts"];
+  EXPECT_FALSE(j["verified"]["passed"]);
+  std::string msg = j["verified"]["messages"][0];
+  EXPECT_NE(msg.find("failing_check (step 1): check failed: A: the moon is made of cheese (it is made of rock)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST_F(CheckTest, ASegfaultIsAFailedApplyOfThatStepAndLeavesNothingBehind) {
+  auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - random_bytes: {}\n  - segfault: {}\n");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  auto j = report()["releases"][0];
+  EXPECT_FALSE(j["verdicts"]["applied"]["passed"]);
+  std::string msg = j["verdicts"]["applied"]["messages"][0];
+  EXPECT_NE(msg.find("segfault (step 2)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("SIGSEGV"), std::string::npos) << msg;
+  // Nothing of the run is left in the cache's scratch area.
+  std::size_t left = 0;
+  for (const auto& e : fs::directory_iterator(cache.path() / "tmp")) left += e.is_directory() ? 1 : 0;
+  EXPECT_EQ(left, 0u);
+}
+
+TEST_F(CheckTest, ASecondCheckReusesRunALayersAndAnEditedLastStepRerunsOnlyThatStep) {
+  std::string two = "baseline: t\nos: [bookworm]\nsteps:\n"
+                    "  - fslayout: {directories: [{path: /srv/one}]}\n"
+                    "  - fslayout: {directories: [{path: /srv/two}]}\n";
+  ASSERT_EQ(check(two).status, 0);
+  auto first = report()["releases"][0]["steps"];
+  EXPECT_FALSE(first[0]["cached"]);
+  EXPECT_FALSE(first[1]["cached"]);
+
+  auto again = check(two);
+  ASSERT_EQ(again.status, 0);
+  EXPECT_NE(again.out.find("run A reused cached layers"), std::string::npos) << again.out;
+  auto second = report()["releases"][0]["steps"];
+  EXPECT_TRUE(second[0]["cached"]);
+  EXPECT_TRUE(second[1]["cached"]);
+
+  std::string edited = two;
+  edited.replace(edited.find("/srv/two"), 8, "/srv/2");
+  ASSERT_EQ(check(edited).status, 0);
+  auto third = report()["releases"][0]["steps"];
+  EXPECT_TRUE(third[0]["cached"]);
+  EXPECT_FALSE(third[1]["cached"]);
+
+  ASSERT_EQ(check(two, {"--no-cache"}).status, 0);
+  EXPECT_FALSE(report()["releases"][0]["steps"][0]["cached"]);
+}
+
+TEST_F(CheckTest, JsonReportHasASchemaVersion) {
+  ASSERT_EQ(check("baseline: t\nos: [bookworm]\nsteps:\n  - fslayout: {directories: [{path: /srv/x}]}\n").status, 0);
+  auto j = report();
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["releases"][0]["release"], "bookworm");
+}
+
+}  // namespace
+}  // namespace bootstrap
