@@ -36,15 +36,12 @@ void mount_dev_in_child(int root) {
   }
   if (mkdirat(dev.get(), "pts", 0755) != 0) throw SystemError("mkdirat(\"/dev/pts\")", errno);
   if (mkdirat(dev.get(), "shm", 01777) != 0) throw SystemError("mkdirat(\"/dev/shm\")", errno);
-  if (mkdirat(dev.get(), "mqueue", 01777) != 0) throw SystemError("mkdirat(\"/dev/mqueue\")", errno);
 
   UniqueFd pts = open_in_root(root, "dev/pts", O_PATH | O_DIRECTORY);
   mount_at("devpts", pts.get(), "devpts", MS_NOSUID | MS_NOEXEC,
            "newinstance,ptmxmode=0666,mode=0620,gid=5", "/dev/pts");
   UniqueFd shm = open_in_root(root, "dev/shm", O_PATH | O_DIRECTORY);
   mount_at("tmpfs", shm.get(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777", "/dev/shm");
-  UniqueFd mq = open_in_root(root, "dev/mqueue", O_PATH | O_DIRECTORY);
-  mount_at("mqueue", mq.get(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "/dev/mqueue");
 
   UniqueFd again = open_in_root(root, "dev", O_PATH | O_DIRECTORY);
   remount_read_only(again.get(), MS_NOSUID | MS_NOEXEC, "/dev");
