@@ -151,3 +151,17 @@ TEST_F(CheckTest, JsonReportHasASchemaVersion) {
 
 }  // namespace
 }  // namespace bootstrap
+
+namespace bootstrap {
+namespace {
+
+TEST_F(CheckTest, ReachingForTheNetworkDuringApplyFailsAndSaysApplyIsOffline) {
+  auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - needs_network: {}\n");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  std::string msg = report()["releases"][0]["verdicts"]["applied"]["messages"][0];
+  EXPECT_NE(msg.find("needs_network (step 1) failed to apply"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the apply phase has no network"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace bootstrap

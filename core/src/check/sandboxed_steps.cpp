@@ -41,6 +41,17 @@ Outcome changes_from(const json& a) {
   return out;
 }
 
+// Apply runs with loopback only; a step that reached for the network should hear why it failed.
+std::string offline_hint(const std::string& message) {
+  for (const char* sign : {"Temporary failure resolving", "Temporary failure in name resolution",
+                           "Could not resolve", "Network is unreachable", "Failed to fetch",
+                           "Name or service not known", "Could not connect"})
+    if (message.find(sign) != std::string::npos)
+      return "\n  the apply phase has no network (loopback only): a plugin declares what it must "
+             "download in fetch(), which runs before apply with the network";
+  return "";
+}
+
 // The sandbox's main process: apply, then verify, reporting each step as it goes.
 int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd) {
   RootHost host("/", [fd](LogLevel level, std::string_view message) {
@@ -54,7 +65,7 @@ int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd)
     Outcome out;
     Status st = s.instance.port().apply(host, out);
     json j = {{"event", "applied"}, {"step", i}, {"changes", changes_json(out)}, {"seconds", now() - t0}};
-    if (st) j["error"] = "plugin " + step_name(s.step) + " failed to apply: " + st->message;
+    if (st) j["error"] = "plugin " + step_name(s.step) + " failed to apply: " + st->message + offline_hint(st->message);
     send(fd, j);
     if (st) {
       failed = true;
