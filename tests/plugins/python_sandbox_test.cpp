@@ -257,5 +257,101 @@ TEST_F(PythonSandbox, AnOrganisationRepositoryIsAddedWithItsKeyAndItsPackageInst
   EXPECT_EQ(r.runs[1]["changes"].size(), 0u) << r.runs[1]["changes"].dump(1);
 }
 
+
+// The split `bootstrap check` makes: a fetch sandbox (network) downloads what the steps'
+// Fetch declares into a layer, then apply runs with loopback only on top of that layer.
+// The fetch layer keeps apt's lists and archives but not the sources it added, so the
+// apply itself writes (and reports) the organisation's key and source.
+TEST_F(PythonSandbox, AppliesOfflineOnTopOfAFetchLayer) {
+  BOOTSTRAP_REQUIRE_ROOT();
+  testing::TempDir repo;
+  chmod(repo.path().c_str(), 0755);
+  auto made = testing::run({"/bin/sh", (kFixtures / "make_apt_repo.sh").string(), (repo.path() / "org").string()});
+  ASSERT_EQ(made.status, 0) << made.err;
+  fs::copy_file(repo.path() / "org/key.asc", dir.path() / "org-python.asc");
+  std::string steps =
+      "  - python:\n"
+      "      version: \"3.11\"\n"
+      "      repository: \"deb file:" + (repo.path() / "org/repo").string() + " ./\"\n"
+      "      key: org-python.asc\n"
+      "      package: orgpython\n"
+      "      interpreter: /usr/bin/orgpython\n" +
+      std::string(kDragoman).substr(std::string(kDragoman).find("  - setuptools:"));
+  Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps, (dir.path() / "t.yaml").string());
+  b.file = dir.path() / "t.yaml";
+  ConfiguredBaseline configured = configure_baseline(b, plugins);
+  Fetch all;
+  for (auto& s : configured.steps) {
+    Fetch f;
+    ASSERT_FALSE(s.instance.port().fetch(f));
+    all.packages.insert(all.packages.end(), f.packages.begin(), f.packages.end());
+    all.apt_sources.insert(all.apt_sources.end(), f.apt_sources.begin(), f.apt_sources.end());
+  }
+  ASSERT_EQ(all.apt_sources.size(), 1u);
+  std::string key = read_text(all.apt_sources[0].key_file);
+
+  sandbox::ImageStore store(sandbox::default_cache_root());
+  fs::path image = store.get("debian:bookworm").root;
+  testing::TempDir fetch_dir, run_dir;
+  for (auto* d : {&fetch_dir, &run_dir}) {
+    fs::create_directories(d->path() / "upper");
+    fs::create_directories(d->path() / "work");
+  }
+  sandbox::Spec fetch;
+  fetch.lowers = {image};
+  fetch.upper = fetch_dir.path() / "upper";
+  fetch.work = fetch_dir.path() / "work";
+  fetch.share_network = true;
+  fetch.binds = {{repo.path(), repo.path().string(), true}};
+  auto t0 = std::chrono::steady_clock::now();
+  sandbox::Result fr = sandbox::Sandbox::start(fetch, [&](int fd) {
+    RootHost host("/");
+    const AptSource& s = all.apt_sources[0];
+    std::string key_path = "/etc/apt/keyrings/" + s.name + ".asc";
+    host.write_file(key_path, key, 0644, 0, 0);
+    host.write_file("/etc/apt/sources.list.d/" + s.name + ".list", s.deb_line + "\n", 0644, 0, 0);
+    Command update{{"apt-get", "update", "-q"}, {}, "", "/", 0, 0};
+    Command download{{"apt-get", "install", "-y", "-q", "--download-only", "-o", "APT::Keep-Downloaded-Packages=true"}, {}, "", "/", 0, 0};
+    download.argv.insert(download.argv.end(), all.packages.begin(), all.packages.end());
+    for (const Command& c : {update, download}) {
+      CommandResult r = host.run(c);
+      if (!r.ok()) {
+        write_all(fd, r.output);
+        return 1;
+      }
+    }
+    host.remove(key_path);  // the sources are the baseline's to write, not the fetch layer's
+    host.remove("/etc/apt/sources.list.d/" + s.name + ".list");
+    return 0;
+  }).wait();
+  ASSERT_EQ(fr.status, 0) << fr.data;
+  double fetch_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  sandbox::Spec run;
+  run.lowers = {fetch_dir.path() / "upper", image};
+  run.upper = run_dir.path() / "upper";
+  run.work = run_dir.path() / "work";
+  run.share_network = false;  // loopback only
+  run.binds = {{repo.path(), repo.path().string(), true}};
+  t0 = std::chrono::steady_clock::now();
+  sandbox::Result rr = sandbox::Sandbox::start(run, [&](int fd) {
+    RootHost host("/");
+    json out = report_json(apply_baseline(configured, host, true));
+    out["network"] = host.run({{"getent", "ahosts", "deb.debian.org"}, {}, "", "/", 0, 0}).ok();
+    write_all(fd, out.dump());
+    return 0;
+  }).wait();
+  double apply_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << "[ timing ] debian:bookworm: fetch " << fetch_s << " s, offline apply " << apply_s << " s\n";
+  ASSERT_FALSE(rr.data.empty()) << rr.describe();
+  json j = json::parse(rr.data);
+  EXPECT_FALSE(j["network"].get<bool>()) << "the apply sandbox could resolve deb.debian.org";
+  ASSERT_TRUE(j["verified"].get<bool>()) << dump_failures(j) << j["changes"].dump(1);
+  std::string changes = j["changes"].dump();
+  EXPECT_NE(changes.find("/etc/apt/sources.list.d/bootstrap-orgpython.list: apt source"), std::string::npos) << changes;
+  EXPECT_NE(changes.find("package orgpython: 3.11.99-org1"), std::string::npos) << changes;
+  EXPECT_NE(changes.find("/srv/apps/dragoman: bootstrap-hello"), std::string::npos) << changes;
+}
+
 }  // namespace
 }  // namespace bootstrap
