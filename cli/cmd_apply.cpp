@@ -4,6 +4,12 @@
 #include <filesystem>
 
 #include "bootstrap/apply.hpp"
+#include "bootstrap/check.hpp"
+#include "bootstrap/sandbox/images.hpp"
+#include "bootstrap/sandbox/sandbox.hpp"
+#include "bootstrap/sandbox/scratch.hpp"
+#include "bootstrap/sandboxed_steps.hpp"
+#include "bootstrap/system_error.hpp"
 #include "bootstrap/exit_codes.hpp"
 #include "bootstrap/plan_report.hpp"
 #include "bootstrap/root_host.hpp"
@@ -15,9 +21,47 @@ namespace {
 struct ApplyOptions {
   std::string baseline;
   std::string root;
+  std::string image;
   bool for_real = false;
   bool no_verify = false;
 };
+// One plain apply (fetch, then every step and its checks) in a disposable sandbox.
+int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Console& console) {
+  Baseline baseline = load_baseline(opts.baseline);
+  PluginHost plugins = load_plugins(global);
+  ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+  if (std::string why = sandbox::why_sandboxes_cannot_run(); !why.empty())
+    throw EnvironmentError("cannot run sandboxes: " + why);
+  CheckOptions options;
+  options.cache_root = global.cache_dir.empty() ? sandbox::default_cache_root() : std::filesystem::path(global.cache_dir);
+  std::filesystem::create_directories(options.cache_root);
+  sandbox::ImageStore store(options.cache_root);
+  auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
+  sandbox::Image image = store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
+  ReleaseReport fetch_report;
+  auto fetch = prepare_fetch_layer(configured, image.name, image.root, image.digest, options, fetch_report, progress);
+  sandbox::Spec spec;
+  if (!fetch.empty()) spec.lowers.push_back(fetch);
+  spec.lowers.push_back(image.root);
+  std::vector<int> all;
+  for (const auto& s : configured.steps) all.push_back(s.step.index);
+  console.progress(fmt::format("==> applying '{}' ({} steps) in a disposable sandbox of {}", baseline.name,
+                               configured.steps.size(), image.name));
+  StepsResult r = SandboxedSteps::start(configured, spec, {all, opts.no_verify ? std::vector<int>{} : all}).finish();
+  console.clear_status();
+  ApplyReport report;
+  report.steps = r.applied;
+  for (const auto& v : r.verified)
+    for (auto& s : report.steps)
+      if (s.index == v.index) {
+        s.checks = v.checks;
+        if (v.error && !s.error) s.error = v.error;
+      }
+  print_apply_report(console, configured, report, global.verbose > 0);
+  if (!r.crash.empty() && r.crashed_step < 0) console.error("the sandbox " + r.crash);
+  return r.ok() ? kExitOk : kExitFailed;
+}
+
 }  // namespace
 
 void add_apply_command(CLI::App& app, Action& action) {
@@ -26,16 +70,22 @@ void add_apply_command(CLI::App& app, Action& action) {
       "Apply a baseline to a directory tree that stands for a host (--root DIR), printing\n"
       "each change as created / modified / removed, then running the plugins' checks.\n"
       "Applying again reports no changes. Without --root the target is this machine's /,\n"
-      "which is refused unless --for-real is given.");
+      "which is refused unless --for-real is given. With --image, the baseline is applied once in\n"
+      "a disposable sandbox instead and nothing is kept.");
   auto opts = std::make_shared<ApplyOptions>();
   cmd->add_option("BASELINE", opts->baseline, "Baseline file (YAML)")->required();
   cmd->add_option("--root", opts->root, "Apply to this directory instead of /")
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--image", opts->image,
+                  "Apply once in a disposable sandbox of this image (debian:<release> or host) and "
+                  "show what changed; nothing is kept")
+      ->excludes("--root");
   cmd->add_flag("--for-real", opts->for_real, "Allow applying to this machine's / (operators only)");
   cmd->add_flag("--no-verify", opts->no_verify, "Skip the plugins' checks after applying");
   cmd->callback([&action, opts] {
     action = [opts](const GlobalOptions& global) {
       Console console = global.console();
+      if (!opts->image.empty()) return apply_in_sandbox(*opts, global, console);
       if (opts->root.empty()) {
         if (!opts->for_real) {
           console.error(

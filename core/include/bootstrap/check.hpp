@@ -66,6 +66,13 @@ using CheckProgress = std::function<void(const std::string& image, const std::st
 ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image,
                           const CheckOptions& options, const CheckProgress& progress);
 
+// The fetch phase alone: the prepared layer (apt lists + downloaded packages) for `image`, or an
+// empty path when no step needs anything fetched. Cached: a second call downloads nothing.
+std::filesystem::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& image,
+                                          const std::filesystem::path& image_root,
+                                          const std::string& image_digest, const CheckOptions& options,
+                                          ReleaseReport& report, const CheckProgress& progress);
+
 // What a step's cached layer is keyed by: the previous key, the plugin and its library's
 // digest, the step's config (not its line numbers), and files next to the baseline it names.
 std::string step_key(const std::string& previous, const ConfiguredStep& step,

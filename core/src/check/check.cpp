@@ -123,10 +123,19 @@ std::uint64_t tree_bytes(const fs::path& dir) {
   return n;
 }
 
+}  // namespace
+
 // The fetch phase: with the machine's network, update apt's lists and download every package
 // the steps declare, into a layer that runs A and B share.
-fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const sandbox::Image& image,
-                             const fs::path& cache, ReleaseReport& report, const CheckProgress& progress) {
+fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& image_name,
+                             const fs::path& image_root, const std::string& image_digest,
+                             const CheckOptions& options, ReleaseReport& report, const CheckProgress& progress) {
+  const fs::path& cache = options.cache_root;
+  struct {
+    std::string name;
+    fs::path root;
+    std::string digest;
+  } image{image_name, image_root, image_digest};
   Fetch all;
   for (auto& s : baseline.steps) {
     Fetch f;
@@ -205,6 +214,8 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const sandbox::Image&
   return layer.tree();
 }
 
+namespace {
+
 std::vector<fs::path> lowers_of(const std::vector<fs::path>& layers_bottom_up, const fs::path& fetch,
                                 const sandbox::Image& image) {
   std::vector<fs::path> out(layers_bottom_up.rbegin(), layers_bottom_up.rend());
@@ -246,7 +257,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     report.steps.push_back(o);
   }
 
-  fs::path fetch = prepare_fetch_layer(baseline, image, cache, report, progress);
+  fs::path fetch = prepare_fetch_layer(baseline, image.name, image.root, image.digest, options, report, progress);
   IgnoreRules ignore = IgnoreRules::builtin();
   for (const auto& pattern : baseline.baseline.ignore) ignore.add(pattern, "the baseline's ignore rule");
   sandbox::Spec base;
