@@ -7,7 +7,7 @@ packages="
   g++ cmake ninja-build pkg-config git
   libboost-dev libyaml-cpp-dev libseccomp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
-  mmdebstrap ca-certificates iproute2 xxhash
+  mmdebstrap ca-certificates iproute2 xxhash libxml2-utils
   bubblewrap systemd-container hyperfine
   dpkg-dev gnupg python3 python3-setuptools python3-wheel python3-pip python3-venv
 "

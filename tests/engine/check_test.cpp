@@ -165,3 +165,23 @@ TEST_F(CheckTest, ReachingForTheNetworkDuringApplyFailsAndSaysApplyIsOffline) {
 
 }  // namespace
 }  // namespace bootstrap
+
+namespace bootstrap {
+namespace {
+
+TEST_F(CheckTest, JunitReportsValidateAgainstTheJunitSchemaPassingOrFailing) {
+  BOOTSTRAP_SKIP_UNLESS(fs::exists("/usr/bin/xmllint"), "needs xmllint (libxml2-utils)");
+  const std::string xsd = std::string(BOOTSTRAP_SOURCE_DIR) + "/tests/data/junit.xsd";
+  for (const char* steps : {"  - fslayout: {directories: [{path: /srv/x}]}\n", "  - random_bytes: {}\n  - append_line: {}\n"}) {
+    auto r = check(std::string("baseline: t\nos: [bookworm]\nsteps:\n") + steps,
+                   {"--junit", (dir.path() / "junit.xml").string()});
+    auto v = testing::run({"/usr/bin/xmllint", "--noout", "--schema", xsd, (dir.path() / "junit.xml").string()});
+    EXPECT_EQ(v.status, 0) << v.err;
+    std::ifstream in(dir.path() / "junit.xml");
+    std::string xml((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(xml.find("<failure") != std::string::npos, r.status != 0) << xml;
+  }
+}
+
+}  // namespace
+}  // namespace bootstrap
