@@ -198,6 +198,7 @@ struct TooOld {
   std::string release;
   std::string expected;  // "" when the release meets >=3.12
 };
+void PrintTo(const TooOld& t, std::ostream* os) { *os << t.release; }
 
 class PythonAtLeast312 : public PythonSandbox, public ::testing::WithParamInterface<TooOld> {};
 
