@@ -74,6 +74,23 @@ Manifest merge(const Manifest& base, const Manifest& upper) {
   return Manifest(std::move(out));
 }
 
+// A directory that no lower layer has looks the same opaque or not; overlayfs marks one opaque
+// when a later layer creates it over an earlier layer's, so stacked run A and single-layer run B
+// would differ in a flag that changes nothing. Clear it where nothing below could show through.
+Manifest without_meaningless_opaque(const Manifest& m, const std::vector<fs::path>& below) {
+  std::vector<ManifestEntry> out = m.entries();
+  for (auto& e : out) {
+    if (!e.opaque) continue;
+    bool shows_below = false;
+    for (const auto& dir : below) {
+      struct stat st {};
+      if (::lstat((dir / e.path.substr(1)).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) shows_below = true;
+    }
+    if (!shows_below) e.opaque = false;
+  }
+  return Manifest(std::move(out));
+}
+
 json outcome_json(const StepReport& r) {
   json changes = json::array();
   for (const auto& c : r.changes) changes.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
@@ -202,6 +219,13 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
         }
         return 1;
       }
+    }
+    // The sources and keys are the steps' to write: keep only the lists and the packages, so
+    // that what a step writes shows in its runs (and in --show-changes).
+    for (std::size_t i = 0; i < apt_sources.size(); ++i) {
+      const auto& s = apt_sources[i];
+      host.remove("/etc/apt/keyrings/" + s.name + (sources[i].second.rfind("-----BEGIN", 0) == 0 ? ".asc" : ".gpg"));
+      host.remove("/etc/apt/sources.list.d/" + s.name + ".list");
     }
     return 0;
   });
@@ -338,9 +362,13 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     return report;
   }
 
+  std::vector<fs::path> below;
+  if (!fetch.empty()) below.push_back(fetch);
+  below.push_back(image.root);
   Manifest ma;
   for (const auto& m : layer_manifests) ma = merge(ma, m);
-  Manifest mb = build_manifest(scratch_b.upper(), mopts);
+  ma = without_meaningless_opaque(ma, below);
+  Manifest mb = without_meaningless_opaque(build_manifest(scratch_b.upper(), mopts), below);
   report.manifest_digest = ma.digest(options.strict_times);
 
   // Repeatable: A and B, path by path, naming the step of A that wrote each path.
@@ -384,7 +412,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   }
   if (!r.crash.empty()) report.idempotent.messages.push_back("re-apply: " + r.crash);
   Manifest mr = build_manifest(scratch_r.upper(), mopts);
-  for (const auto& d : compare(ma, merge(ma, mr), ignore, options.strict_times)) {
+  for (const auto& d : compare(ma, without_meaningless_opaque(merge(ma, mr), below), ignore, options.strict_times)) {
     std::string writer;
     for (const auto& rep : r.applied)
       for (const auto& c : rep.changes)
@@ -414,9 +442,6 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   report.verified.passed = report.verified.messages.empty();
 
   // What the baseline writes, for --show-changes.
-  std::vector<fs::path> below;
-  if (!fetch.empty()) below.push_back(fetch);
-  below.push_back(image.root);
   for (const auto& c : list_changes(ma, below))
     report.changes.emplace_back(std::string(to_string(c.kind)), c.entry->path);
   report.seconds = now() - t0;
