@@ -22,14 +22,35 @@ struct ApplyOptions {
   std::string baseline;
   std::string root;
   std::string image;
+  std::vector<std::string> only;
   bool for_real = false;
   bool no_verify = false;
 };
+// --only: keep the steps of the named plugins, saying which are skipped.
+void select_steps(ConfiguredBaseline& configured, const std::vector<std::string>& only, Console& console) {
+  if (only.empty()) return;
+  for (const auto& name : only) {
+    bool found = false;
+    for (const auto& s : configured.steps) found = found || s.step.plugin == name;
+    if (!found) throw CLI::ValidationError("--only", "the baseline has no '" + name + "' step");
+  }
+  std::vector<ConfiguredStep> kept;
+  for (auto& s : configured.steps) {
+    if (std::find(only.begin(), only.end(), s.step.plugin) != only.end()) {
+      kept.push_back(std::move(s));
+    } else {
+      console.progress("skipping " + step_name(s.step) + " (--only)");
+    }
+  }
+  configured.steps = std::move(kept);
+}
+
 // One plain apply (fetch, then every step and its checks) in a disposable sandbox.
 int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Console& console) {
   Baseline baseline = load_baseline(opts.baseline);
   PluginHost plugins = load_plugins(global);
   ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+  select_steps(configured, opts.only, console);
   if (std::string why = sandbox::why_sandboxes_cannot_run(); !why.empty())
     throw EnvironmentError("cannot run sandboxes: " + why);
   CheckOptions options;
@@ -80,6 +101,8 @@ void add_apply_command(CLI::App& app, Action& action) {
                   "Apply once in a disposable sandbox of this image (debian:<release> or host) and "
                   "show what changed; nothing is kept")
       ->excludes("--root");
+  cmd->add_option("--only", opts->only, "Apply only the steps of these plugins (comma separated)")
+      ->delimiter(',');
   cmd->add_flag("--for-real", opts->for_real, "Allow applying to this machine's / (operators only)");
   cmd->add_flag("--no-verify", opts->no_verify, "Skip the plugins' checks after applying");
   cmd->callback([&action, opts] {
@@ -101,6 +124,7 @@ void add_apply_command(CLI::App& app, Action& action) {
       Baseline baseline = load_baseline(opts->baseline);
       PluginHost plugins = load_plugins(global);
       ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+      select_steps(configured, opts->only, console);
       std::filesystem::path root = std::filesystem::canonical(opts->root);
       if (root == "/" && !opts->for_real) {
         console.error("--root / is this machine's root; that needs --for-real");

@@ -9,6 +9,16 @@ std::string step_name(const Step& step) {
   return step.plugin + " (step " + std::to_string(step.index + 1) + ")";
 }
 
+const ConfiguredStep& step_at(const ConfiguredBaseline& baseline, int index) {
+  for (const auto& s : baseline.steps)
+    if (s.step.index == index) return s;
+  throw std::out_of_range("no step " + std::to_string(index + 1));
+}
+
+ConfiguredStep& step_at(ConfiguredBaseline& baseline, int index) {
+  return const_cast<ConfiguredStep&>(step_at(static_cast<const ConfiguredBaseline&>(baseline), index));
+}
+
 ConfiguredBaseline configure_baseline(const Baseline& baseline, const PluginHost& plugins) {
   ConfiguredBaseline out{baseline, {}};
   for (const Step& step : baseline.steps) {

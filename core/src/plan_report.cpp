@@ -23,7 +23,7 @@ void print_apply_report(Console& console, const ConfiguredBaseline& baseline,
   std::size_t passed = 0;
   std::size_t failed = 0;
   for (const StepReport& r : report.steps) {
-    const Step& step = baseline.steps.at(static_cast<std::size_t>(r.index)).step;
+    const Step& step = step_at(baseline, r.index).step;
     console.out(console.bold(fmt::format("step {} {}", r.index + 1, step.plugin)) +
                 console.dim(fmt::format("  ({} changes, {:.2f}s)", r.changes.size(), r.seconds)));
     for (const Change& c : r.changes) {

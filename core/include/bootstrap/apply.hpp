@@ -21,6 +21,11 @@ struct ConfiguredBaseline {
   std::vector<ConfiguredStep> steps;
 };
 
+// The step whose index (its position in the baseline file) is `index`; steps may have been
+// filtered (apply --only), so this is not a position in `steps`.
+ConfiguredStep& step_at(ConfiguredBaseline& baseline, int index);
+const ConfiguredStep& step_at(const ConfiguredBaseline& baseline, int index);
+
 // Creates one plugin instance per step and hands it its config. Throws ConfigError at the
 // step (unknown plugin, with the known ones) or where the plugin says (bad config).
 ConfiguredBaseline configure_baseline(const Baseline& baseline, const PluginHost& plugins);

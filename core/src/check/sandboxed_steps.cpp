@@ -59,7 +59,7 @@ int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd)
   });
   bool failed = false;
   for (int i : request.apply) {
-    ConfiguredStep& s = baseline.steps.at(static_cast<std::size_t>(i));
+    ConfiguredStep& s = step_at(baseline, i);
     send(fd, {{"event", "start"}, {"step", i}});
     double t0 = now();
     Outcome out;
@@ -74,7 +74,7 @@ int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd)
   }
   if (failed) return 1;
   for (int i : request.verify) {
-    ConfiguredStep& s = baseline.steps.at(static_cast<std::size_t>(i));
+    ConfiguredStep& s = step_at(baseline, i);
     send(fd, {{"event", "start"}, {"step", i}});
     double t0 = now();
     std::vector<Check> checks;
@@ -130,7 +130,7 @@ StepsResult SandboxedSteps::finish() {
       running = -1;
       StepReport rep;
       rep.index = step;
-      rep.plugin = baseline_->steps.at(static_cast<std::size_t>(step)).step.plugin;
+      rep.plugin = step_at(*baseline_, step).step.plugin;
       rep.seconds = j.value("seconds", 0.0);
       if (j.contains("error")) rep.error = j["error"].get<std::string>();
       if (event == "applied") {
@@ -147,8 +147,8 @@ StepsResult SandboxedSteps::finish() {
     out.crashed_step = running;
     StepReport rep;
     rep.index = running;
-    rep.plugin = baseline_->steps.at(static_cast<std::size_t>(running)).step.plugin;
-    rep.error = "plugin " + step_name(baseline_->steps.at(static_cast<std::size_t>(running)).step) +
+    rep.plugin = step_at(*baseline_, running).step.plugin;
+    rep.error = "plugin " + step_name(step_at(*baseline_, running).step) +
                 " crashed: the sandbox process " + r.describe();
     out.applied.push_back(std::move(rep));
   } else if (r.status != 0 && out.ok()) {
