@@ -47,15 +47,11 @@ void select_steps(ConfiguredBaseline& configured, const std::vector<std::string>
 
 // One plain apply (fetch, then every step and its checks) in a disposable sandbox.
 int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Console& console) {
-  Baseline baseline = load_baseline(opts.baseline);
-  PluginHost plugins = load_plugins(global);
-  ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+  ConfiguredBaseline configured = load_configured(global, opts.baseline);
+  const Baseline& baseline = configured.baseline;
   select_steps(configured, opts.only, console);
-  if (std::string why = sandbox::why_sandboxes_cannot_run(); !why.empty())
-    throw EnvironmentError("cannot run sandboxes: " + why);
   CheckOptions options;
-  options.cache_root = global.cache_dir.empty() ? sandbox::default_cache_root() : std::filesystem::path(global.cache_dir);
-  std::filesystem::create_directories(options.cache_root);
+  options.cache_root = sandbox_cache(global);
   sandbox::ImageStore store(options.cache_root);
   auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
   sandbox::Image image = store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
@@ -121,9 +117,8 @@ void add_apply_command(CLI::App& app, Action& action) {
             "version does not have yet; nothing was changed");
         return kExitUsage;
       }
-      Baseline baseline = load_baseline(opts->baseline);
-      PluginHost plugins = load_plugins(global);
-      ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+      ConfiguredBaseline configured = load_configured(global, opts->baseline);
+      const Baseline& baseline = configured.baseline;
       select_steps(configured, opts->only, console);
       std::filesystem::path root = std::filesystem::canonical(opts->root);
       if (root == "/" && !opts->for_real) {

@@ -56,9 +56,8 @@ void add_check_command(CLI::App& app, Action& action) {
   cmd->callback([&action, f] {
     action = [f](const GlobalOptions& global) {
       Console console = global.console();
-      Baseline baseline = load_baseline(f->baseline);
-      PluginHost plugins = load_plugins(global);
-      ConfiguredBaseline configured = configure_baseline(baseline, plugins);
+      ConfiguredBaseline configured = load_configured(global, f->baseline);
+      const Baseline& baseline = configured.baseline;
       std::vector<std::string> images = f->images;
       if (images.empty()) {
         std::vector<std::string> releases = baseline.os;
@@ -78,14 +77,10 @@ void add_check_command(CLI::App& app, Action& action) {
         }
         for (const auto& r : releases) images.push_back("debian:" + r);
       }
-      if (std::string why = sandbox::why_sandboxes_cannot_run(); !why.empty())
-        throw EnvironmentError("cannot run sandboxes: " + why);
       CheckOptions options;
-      options.cache_root = global.cache_dir.empty() ? sandbox::default_cache_root() : std::filesystem::path(global.cache_dir);
+      options.cache_root = sandbox_cache(global);
       options.use_cache = !f->no_cache;
       options.strict_times = f->strict_times;
-      std::filesystem::create_directories(options.cache_root);
-      sandbox::collect_garbage(options.cache_root);
 
       console.progress(fmt::format("==> checking '{}' ({} steps) on {}", baseline.name, configured.steps.size(),
                                    fmt::join(images, ", ")));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bootstrap/console.hpp"
+#include "bootstrap/apply.hpp"
 #include "bootstrap/plugin_host.hpp"
 
 namespace bootstrap::cli {
@@ -28,6 +29,14 @@ using Action = std::function<int(const GlobalOptions&)>;
 // Every plugin on the search path (--plugin-dir, BOOTSTRAP_PLUGIN_PATH, next to the executable,
 // the installed folder), loaded.
 PluginHost load_plugins(const GlobalOptions& global);
+
+// The baseline in `file`, with every step configured by its plugin (ConfigError when not).
+ConfiguredBaseline load_configured(const GlobalOptions& global, const std::string& file);
+
+// For commands that run sandboxes: refuses (EnvironmentError, exit 3) when this machine cannot,
+// then returns the cache root (--cache-dir or the default), created and cleared of what a killed
+// bootstrap left behind.
+std::filesystem::path sandbox_cache(const GlobalOptions& global);
 
 void add_validate_command(CLI::App& app, Action& action);
 void add_plugins_command(CLI::App& app, Action& action);
