@@ -1,6 +1,7 @@
 // bootstrap check BASELINE: prove it applied, repeatable, idempotent and verified, per release.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 
 #include "bootstrap/check.hpp"
@@ -88,8 +89,10 @@ void add_check_command(CLI::App& app, Action& action) {
       bool environment_failed = false;
       for (const auto& image : images) {
         try {
-          reports.push_back(check_image(configured, image, options, [&console](const std::string& img, const std::string& line) {
-            console.status(img + ": " + line);
+          auto started = std::chrono::steady_clock::now();
+          reports.push_back(check_image(configured, image, options, [&](const std::string& img, const std::string& line) {
+            double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            console.status(fmt::format("[{:6.1f}s] {}: {}", elapsed, img, line));
           }));
         } catch (const EnvironmentError& e) {
           ReleaseReport r;
