@@ -357,14 +357,27 @@ CommandResult RootHost::run(const Command& command) {
   if (::read(err_r.get(), failure, sizeof failure) == sizeof failure) {
     static const char* what[] = {"", "dup2", "chroot", "chdir", "setuid", "execvp"};
     std::string call = std::string(what[failure[0]]) + "(" + in_quotes(failure[0] == 5 ? command.argv[0] : failure[0] == 2 ? root_.string() : command.cwd) + ")";
+    if (chroot_needed && failure[0] >= 3) call += " inside " + root_.string();
     throw SystemError(call, failure[1]);
   }
   result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
+namespace {
+// Package steps need a Debian system in the target; say so instead of failing on a missing tool.
+void require_dpkg(RootHost& host) {
+  if (host.stat("/var/lib/dpkg/status").type == FileType::Regular) return;
+  throw std::runtime_error("the target " + host.root().string() +
+                           " has no dpkg database (/var/lib/dpkg/status): installing Debian packages "
+                           "needs a Debian root; try 'apply --image IMAGE' or 'check', or '--only' "
+                           "to apply the other steps");
+}
+}  // namespace
+
 std::vector<std::string> RootHost::missing_packages(const std::vector<std::string>& names) {
   if (names.empty()) return {};
+  require_dpkg(*this);
   Command query;
   query.argv = {"dpkg-query", "-W", "-f=${Package}\t${db:Status-Abbrev}\n"};
   query.argv.insert(query.argv.end(), names.begin(), names.end());
@@ -390,6 +403,7 @@ std::vector<std::string> RootHost::missing_packages(const std::vector<std::strin
 
 void RootHost::install_packages(const std::vector<std::string>& names, bool recommends) {
   if (names.empty()) return;
+  require_dpkg(*this);
   Command install;
   install.argv = {"apt-get", "install", "-y", "-q", "-o", "Dpkg::Use-Pty=0"};
   if (!recommends) install.argv.push_back("--no-install-recommends");

@@ -95,3 +95,17 @@ TEST(Cli, AFailedApplyExits1AndSaysWhy) {
 
 }  // namespace
 }  // namespace bootstrap
+
+namespace bootstrap {
+namespace {
+
+TEST(Cli, PackageStepsOnANonDebianRootSayWhatToDoInstead) {
+  testing::TempDir root;
+  auto r = testing::bootstrap({"apply", kDragoman, "--root", root.path().string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("has no dpkg database (/var/lib/dpkg/status)"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::is_directory(root.path() / "srv/apps"));  // the layout step still ran
+}
+
+}  // namespace
+}  // namespace bootstrap
