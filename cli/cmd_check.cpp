@@ -1,6 +1,11 @@
 // bootstrap check BASELINE: prove it applied, repeatable, idempotent and verified, per release.
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 
@@ -11,6 +16,7 @@
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/system_error.hpp"
+#include "bootstrap/unique_fd.hpp"
 #include "commands.hpp"
 
 namespace bootstrap::cli {
@@ -26,12 +32,122 @@ struct CheckFlags {
   bool no_cache = false;
   bool strict_times = false;
   bool no_record = false;
+  int jobs = 1;
 };
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
   if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+// One release, with its failure turned into a report (the other releases still run).
+ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image, const CheckOptions& options,
+                        Console& console, bool live) {
+  auto started = std::chrono::steady_clock::now();
+  try {
+    return check_image(configured, image, options, [&](const std::string& img, const std::string& line) {
+      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::string text = fmt::format("[{:6.1f}s] {}: {}", elapsed, img, line);
+      live ? console.status(text) : console.progress(text);
+    });
+  } catch (const EnvironmentError& e) {
+    ReleaseReport r;
+    r.image = image;
+    r.environment_error = e.what();
+    return r;
+  } catch (const std::exception& e) {
+    ReleaseReport r;
+    r.image = image;
+    r.release = image.rfind("debian:", 0) == 0 ? image.substr(7) : image;
+    r.applied.ran = true;
+    r.applied.messages.push_back(e.what());
+    return r;
+  }
+}
+
+std::vector<ReleaseReport> check_in_turn(ConfiguredBaseline& configured, const std::vector<std::string>& images,
+                                         const CheckOptions& options, Console& console) {
+  std::vector<ReleaseReport> reports;
+  for (const auto& image : images) {
+    reports.push_back(check_one(configured, image, options, console, true));
+    console.clear_status();
+  }
+  return reports;
+}
+
+// --jobs: each release in a child process of its own (sandboxes are started without threads,
+// so a process per release is the unit of parallelism); reports come back as JSON on a pipe.
+std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured, const std::vector<std::string>& images,
+                                             const CheckOptions& options, Console& console, int jobs) {
+  struct Child {
+    pid_t pid = -1;
+    UniqueFd out;
+    std::string data;
+  };
+  std::vector<Child> children(images.size());
+  std::size_t next = 0;
+  std::size_t running = 0;
+  auto start = [&](std::size_t i) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
+    pid_t pid = fork();
+    if (pid < 0) throw SystemError("fork()", errno);
+    if (pid == 0) {
+      close(fds[0]);
+      std::string text = release_json(check_one(configured, images[i], options, console, false));
+      std::size_t done = 0;
+      while (done < text.size()) {
+        ssize_t n = write(fds[1], text.data() + done, text.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+      _exit(0);
+    }
+    close(fds[1]);
+    children[i].pid = pid;
+    children[i].out.reset(fds[0]);
+    ++running;
+  };
+  while (next < images.size() && running < static_cast<std::size_t>(jobs)) start(next++);
+  while (running > 0) {
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < children.size(); ++i)
+      if (children[i].out) {
+        fds.push_back({children[i].out.get(), POLLIN, 0});
+        which.push_back(i);
+      }
+    if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) throw SystemError("poll()", errno);
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      Child& c = children[which[k]];
+      char buf[65536];
+      ssize_t n = read(c.out.get(), buf, sizeof buf);
+      if (n > 0) {
+        c.data.append(buf, static_cast<std::size_t>(n));
+        continue;
+      }
+      c.out.reset();
+      int status = 0;
+      waitpid(c.pid, &status, 0);
+      --running;
+      if (next < images.size()) start(next++);
+    }
+  }
+  std::vector<ReleaseReport> reports;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    try {
+      reports.push_back(release_from_json(children[i].data));
+    } catch (const std::exception&) {
+      ReleaseReport r;
+      r.image = images[i];
+      r.applied.ran = true;
+      r.applied.messages.push_back("the check of " + images[i] + " ended without a report (its process died)");
+      reports.push_back(r);
+    }
+  }
+  return reports;
 }
 
 }  // namespace
@@ -53,6 +169,8 @@ void add_check_command(CLI::App& app, Action& action) {
   cmd->add_flag("--show-changes", f->show_changes, "List every path the baseline writes (created / modified / removed)");
   cmd->add_flag("--no-cache", f->no_cache, "Run A from scratch too instead of reusing cached step layers");
   cmd->add_flag("--strict-times", f->strict_times, "Also compare modification times");
+  cmd->add_option("--jobs,-j", f->jobs, "Check this many releases at once (each in its own process)")
+      ->check(CLI::Range(1, 16));
   cmd->add_flag("--no-record", f->no_record, "Do not write a record when the check passes");
   cmd->callback([&action, f] {
     action = [f](const GlobalOptions& global) {
@@ -85,31 +203,12 @@ void add_check_command(CLI::App& app, Action& action) {
 
       console.progress(fmt::format("==> checking '{}' ({} steps) on {}", baseline.name, configured.steps.size(),
                                    fmt::join(images, ", ")));
-      std::vector<ReleaseReport> reports;
+      std::vector<ReleaseReport> reports = f->jobs > 1 && images.size() > 1
+                                               ? check_in_parallel(configured, images, options, console, f->jobs)
+                                               : check_in_turn(configured, images, options, console);
       bool environment_failed = false;
-      for (const auto& image : images) {
-        try {
-          auto started = std::chrono::steady_clock::now();
-          reports.push_back(check_image(configured, image, options, [&](const std::string& img, const std::string& line) {
-            double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            console.status(fmt::format("[{:6.1f}s] {}: {}", elapsed, img, line));
-          }));
-        } catch (const EnvironmentError& e) {
-          ReleaseReport r;
-          r.image = image;
-          r.environment_error = e.what();
-          reports.push_back(r);
-          environment_failed = true;
-        } catch (const std::exception& e) {
-          ReleaseReport r;
-          r.image = image;
-          r.release = image.rfind("debian:", 0) == 0 ? image.substr(7) : image;
-          r.applied.ran = true;
-          r.applied.messages.push_back(e.what());
-          reports.push_back(r);
-        }
-        console.clear_status();
-        const ReleaseReport& r = reports.back();
+      for (const ReleaseReport& r : reports) {
+        environment_failed = environment_failed || !r.environment_error.empty();
         if (r.passed() && !f->no_record) {
           auto file = write_record(default_state_dir(), configured, r);
           console.debug("record: " + file.string());

@@ -185,3 +185,22 @@ TEST_F(CheckTest, JunitReportsValidateAgainstTheJunitSchemaPassingOrFailing) {
 
 }  // namespace
 }  // namespace bootstrap
+
+namespace bootstrap {
+namespace {
+
+TEST_F(CheckTest, JobsChecksImagesInParallelProcessesAndReportsEach) {
+  auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - fslayout: {directories: [{path: /srv/x}]}\n  - random_bytes: {}\n",
+                 {"--image", "host", "--jobs", "2"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  auto releases = report()["releases"];
+  ASSERT_EQ(releases.size(), 2u);
+  for (const auto& rel : releases) {
+    EXPECT_TRUE(rel["verdicts"]["applied"]["passed"]);
+    EXPECT_FALSE(rel["verdicts"]["repeatable"]["passed"]);  // each process found the random file
+  }
+  EXPECT_NE(r.out.find("6 passed, 2 failed"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace bootstrap

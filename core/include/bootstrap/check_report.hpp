@@ -15,6 +15,10 @@ inline constexpr int kCheckJsonSchema = 1;
 
 void print_check_report(Console& console, const ConfiguredBaseline& baseline,
                         const std::vector<ReleaseReport>& reports, bool show_changes);
+// One release's report as one line of JSON and back (check --jobs passes reports between processes).
+std::string release_json(const ReleaseReport& report);
+ReleaseReport release_from_json(const std::string& text);
+
 std::string check_json(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
 std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
 

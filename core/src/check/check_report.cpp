@@ -107,27 +107,68 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
   console.out(fmt::format("{} passed, {} failed", passed, failed));
 }
 
+std::string release_json(const ReleaseReport& r) {
+  json steps = json::array();
+  for (const StepOutcome& o : r.steps) {
+    json checks = json::array();
+    for (const auto& c : o.checks) checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    steps.push_back({{"index", o.index + 1}, {"plugin", o.plugin}, {"changes_a", o.changes_a}, {"changes_b", o.changes_b},
+                     {"changes_reapply", o.changes_reapply}, {"seconds_a", o.seconds_a}, {"seconds_b", o.seconds_b},
+                     {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}});
+  }
+  json v = json::object();
+  for (const auto& [name, verdict] : verdicts(r))
+    v[name] = {{"passed", verdict->passed}, {"ran", verdict->ran}, {"messages", verdict->messages}};
+  json changes = json::array();
+  for (const auto& [kind, path] : r.changes) changes.push_back({{"kind", kind}, {"path", path}});
+  return json{{"image", r.image}, {"release", r.release}, {"image_digest", r.image_digest}, {"passed", r.passed()},
+              {"environment_error", r.environment_error}, {"seconds", r.seconds}, {"fetched_bytes", r.fetched_bytes},
+              {"fetch_cached", r.fetch_cached}, {"fetch_needed", r.fetch_needed}, {"manifest_digest", r.manifest_digest},
+              {"verdicts", v}, {"steps", steps}, {"changes", changes}}
+      .dump();
+}
+
+ReleaseReport release_from_json(const std::string& text) {
+  json j = json::parse(text);
+  ReleaseReport r;
+  r.image = j.at("image");
+  r.release = j.at("release");
+  r.image_digest = j.at("image_digest");
+  r.environment_error = j.at("environment_error");
+  r.seconds = j.at("seconds");
+  r.fetched_bytes = j.at("fetched_bytes");
+  r.fetch_cached = j.at("fetch_cached");
+  r.fetch_needed = j.at("fetch_needed");
+  r.manifest_digest = j.at("manifest_digest");
+  for (const auto& [name, verdict] : verdicts(r)) {
+    auto& v = const_cast<Verdict&>(*verdict);
+    const json& jv = j.at("verdicts").at(name);
+    v.passed = jv.at("passed");
+    v.ran = jv.at("ran");
+    v.messages = jv.at("messages").get<std::vector<std::string>>();
+  }
+  for (const auto& js : j.at("steps")) {
+    StepOutcome o;
+    o.index = js.at("index").get<int>() - 1;
+    o.plugin = js.at("plugin");
+    o.changes_a = js.at("changes_a");
+    o.changes_b = js.at("changes_b");
+    o.changes_reapply = js.at("changes_reapply");
+    o.seconds_a = js.at("seconds_a");
+    o.seconds_b = js.at("seconds_b");
+    o.cached = js.at("cached");
+    o.seconds_saved = js.at("seconds_saved");
+    o.error = js.at("error");
+    for (const auto& c : js.at("checks")) o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail")});
+    r.steps.push_back(std::move(o));
+  }
+  for (const auto& c : j.at("changes")) r.changes.emplace_back(c.at("kind"), c.at("path"));
+  return r;
+}
+
 std::string check_json(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports) {
   json releases = json::array();
-  for (const ReleaseReport& r : reports) {
-    json steps = json::array();
-    for (const StepOutcome& o : r.steps) {
-      json checks = json::array();
-      for (const auto& c : o.checks) checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
-      steps.push_back({{"index", o.index + 1}, {"plugin", o.plugin}, {"changes_a", o.changes_a}, {"changes_b", o.changes_b},
-                       {"changes_reapply", o.changes_reapply}, {"seconds_a", o.seconds_a}, {"seconds_b", o.seconds_b},
-                       {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}});
-    }
-    json v = json::object();
-    for (const auto& [name, verdict] : verdicts(r))
-      v[name] = {{"passed", verdict->passed}, {"ran", verdict->ran}, {"messages", verdict->messages}};
-    json changes = json::array();
-    for (const auto& [kind, path] : r.changes) changes.push_back({{"kind", kind}, {"path", path}});
-    releases.push_back({{"image", r.image}, {"release", r.release}, {"image_digest", r.image_digest}, {"passed", r.passed()},
-                        {"environment_error", r.environment_error}, {"seconds", r.seconds}, {"fetched_bytes", r.fetched_bytes},
-                        {"fetch_cached", r.fetch_cached}, {"manifest_digest", r.manifest_digest}, {"verdicts", v},
-                        {"steps", steps}, {"changes", changes}});
-  }
+  for (const ReleaseReport& r : reports) releases.push_back(json::parse(release_json(r)));
   json doc = {{"schema_version", kCheckJsonSchema},
               {"tool", "bootstrap"},
               {"baseline", {{"name", baseline.baseline.name}, {"file", baseline.baseline.file.string()}, {"digest", baseline.baseline.digest}}},
