@@ -134,6 +134,7 @@ class Python final : public Plugin {
     }
     version.passed = constraint_.matches(*probe.version);
     version.detail = version.passed ? "Python " + probe.version->str() : mismatch(host, *probe.version);
+    version.headline = true;
     checks.push_back(version);
     for (const auto& [name, result] : probe.modules)
       checks.push_back({interpreter_ + " imports " + name, result == "ok", result == "ok" ? "" : result});

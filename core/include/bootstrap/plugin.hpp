@@ -25,7 +25,7 @@
 namespace bootstrap {
 
 // Bump whenever anything in this header changes layout or meaning.
-inline constexpr int kPluginAbi = 1;
+inline constexpr int kPluginAbi = 2;
 
 struct PluginInfo {
   int abi;
@@ -149,6 +149,7 @@ struct Check {
   std::string name;    // "python3 imports ssl"
   bool passed = false;
   std::string detail;  // what was found ("Python 3.11.2"), or why it failed
+  bool headline = false;  // a fact worth a line in check's report ("Python 3.11.2")
 };
 
 // What a plugin needs downloaded before apply runs offline.

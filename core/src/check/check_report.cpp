@@ -96,7 +96,7 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
     }
     for (const StepOutcome& o : r.steps)
       for (const auto& c : o.checks)
-        if (c.passed && c.name.rfind("A: ", 0) == 0 && (c.detail.rfind("Python", 0) == 0))
+        if (c.passed && c.headline && c.name.rfind("A: ", 0) == 0)
           console.out(console.dim("  " + c.detail));
     if (show_changes) {
       console.out(fmt::format("  what '{}' writes on {} ({} paths):", baseline.baseline.name, r.release, r.changes.size()));
@@ -111,7 +111,8 @@ std::string release_json(const ReleaseReport& r) {
   json steps = json::array();
   for (const StepOutcome& o : r.steps) {
     json checks = json::array();
-    for (const auto& c : o.checks) checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    for (const auto& c : o.checks)
+      checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
     steps.push_back({{"index", o.index + 1}, {"plugin", o.plugin}, {"changes_a", o.changes_a}, {"changes_b", o.changes_b},
                      {"changes_reapply", o.changes_reapply}, {"seconds_a", o.seconds_a}, {"seconds_b", o.seconds_b},
                      {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}});
@@ -159,7 +160,7 @@ ReleaseReport release_from_json(const std::string& text) {
     o.cached = js.at("cached");
     o.seconds_saved = js.at("seconds_saved");
     o.error = js.at("error");
-    for (const auto& c : js.at("checks")) o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail")});
+    for (const auto& c : js.at("checks")) o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail"), c.at("headline")});
     r.steps.push_back(std::move(o));
   }
   for (const auto& c : j.at("changes")) r.changes.emplace_back(c.at("kind"), c.at("path"));

@@ -80,7 +80,8 @@ int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd)
     std::vector<Check> checks;
     Status st = s.instance.port().verify(host, checks);
     json cj = json::array();
-    for (const Check& c : checks) cj.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    for (const Check& c : checks)
+      cj.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
     json j = {{"event", "verified"}, {"step", i}, {"checks", cj}, {"seconds", now() - t0}};
     if (st) j["error"] = "plugin " + step_name(s.step) + " failed to verify: " + st->message;
     send(fd, j);
@@ -137,7 +138,7 @@ StepsResult SandboxedSteps::finish() {
         rep.changes = changes_from(j["changes"]);
         out.applied.push_back(std::move(rep));
       } else {
-        for (const auto& c : j["checks"]) rep.checks.push_back({c["name"], c["passed"], c["detail"]});
+        for (const auto& c : j["checks"]) rep.checks.push_back({c["name"], c["passed"], c["detail"], c.value("headline", false)});
         out.verified.push_back(std::move(rep));
       }
     }
