@@ -1,6 +1,6 @@
 #include "bootstrap/baseline.hpp"
 
-#include <xxhash.h>
+#include "bootstrap/digest.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -18,13 +18,6 @@ const std::vector<std::string>& known_releases() {
 
 namespace {
 
-std::string digest_of(std::string_view bytes) {
-  XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "xxh3-128:%016llx%016llx",
-                static_cast<unsigned long long>(h.high64), static_cast<unsigned long long>(h.low64));
-  return buf;
-}
 
 std::string read_all(const std::filesystem::path& file) {
   std::error_code ec;
@@ -64,7 +57,7 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
 
   Baseline b;
   b.file = file_name;
-  b.digest = digest_of(content);
+  b.digest = digest_bytes(content).text();
   Fields top(root, "the baseline");
   // Unknown keys first: a misspelt 'steps' should be reported as such, not as missing.
   for (const char* key : {"baseline", "description", "os", "steps", "ignore"}) top.optional(key);

@@ -1,6 +1,10 @@
 #include "bootstrap/plugin_host.hpp"
 
-#include <xxhash.h>
+#include "bootstrap/digest.hpp"
+#include "bootstrap/system_error.hpp"
+#include "bootstrap/unique_fd.hpp"
+
+#include <fcntl.h>
 
 #include <algorithm>
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -14,20 +18,9 @@ namespace fs = std::filesystem;
 
 std::string LoadedPlugin::digest() const {
   if (!digest_.empty()) return digest_;
-  std::ifstream in(file, std::ios::binary);
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_128bits_reset(state);
-  char buf[1 << 16];
-  while (in) {
-    in.read(buf, sizeof buf);
-    XXH3_128bits_update(state, buf, static_cast<std::size_t>(in.gcount()));
-  }
-  XXH128_hash_t h = XXH3_128bits_digest(state);
-  XXH3_freeState(state);
-  char out[64];
-  std::snprintf(out, sizeof out, "xxh3-128:%016llx%016llx",
-                static_cast<unsigned long long>(h.high64), static_cast<unsigned long long>(h.low64));
-  digest_ = out;
+  UniqueFd fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw SystemError("open(\"" + file.string() + "\")", errno);
+  digest_ = digest_fd(fd.get()).text();
   return digest_;
 }
 

@@ -248,6 +248,19 @@ std::vector<fs::path> lowers_of(const std::vector<fs::path>& layers_bottom_up, c
   return out;
 }
 
+// `base` over `lowers` (top first), its changes going to `scratch` (or a tmpfs when null).
+sandbox::Spec spec_over(const sandbox::Spec& base, std::vector<fs::path> lowers, const sandbox::Scratch* scratch,
+                        const std::string& hostname) {
+  sandbox::Spec spec = base;
+  spec.lowers = std::move(lowers);
+  if (scratch != nullptr) {
+    spec.upper = scratch->upper();
+    spec.work = scratch->work();
+  }
+  spec.hostname = hostname;
+  return spec;
+}
+
 std::vector<int> all_steps(const ConfiguredBaseline& b) {
   std::vector<int> out;
   for (const auto& s : b.steps) out.push_back(s.step.index);
@@ -293,11 +306,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   // Run B, from scratch, in the background while run A goes step by step.
   progress(image_name, "run B: applying every step from scratch");
   sandbox::Scratch scratch_b(cache);
-  sandbox::Spec spec_b = base;
-  spec_b.lowers = lowers_of({}, fetch, image);
-  spec_b.upper = scratch_b.upper();
-  spec_b.work = scratch_b.work();
-  spec_b.hostname = "run-b";
+  sandbox::Spec spec_b = spec_over(base, lowers_of({}, fetch, image), &scratch_b, "run-b");
   auto run_b = SandboxedSteps::start(baseline, spec_b, {all_steps(baseline), {}});
 
   // Run A: one cached layer per step.
@@ -323,11 +332,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     }
     progress(image_name, "run A: applying " + step_name(s.step));
     sandbox::Scratch scratch(cache);
-    sandbox::Spec spec = base;
-    spec.lowers = lowers_of(layers, fetch, image);
-    spec.upper = scratch.upper();
-    spec.work = scratch.work();
-    spec.hostname = "run-a";
+    sandbox::Spec spec = spec_over(base, lowers_of(layers, fetch, image), &scratch, "run-a");
     StepsResult r = SandboxedSteps::start(baseline, spec, {{s.step.index}, {}}).finish();
     const StepReport* rep = r.applied.empty() ? nullptr : &r.applied.front();
     if (rep == nullptr || rep->error || !r.crash.empty()) {
@@ -388,15 +393,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   // Re-apply on A (idempotent), and B's checks, in parallel; then A's checks.
   progress(image_name, "re-apply on A, and checks on B");
   sandbox::Scratch scratch_r(cache);
-  sandbox::Spec spec_r = base;
-  spec_r.lowers = lowers_of(layers, fetch, image);
-  spec_r.upper = scratch_r.upper();
-  spec_r.work = scratch_r.work();
-  spec_r.hostname = "run-a";
+  sandbox::Spec spec_r = spec_over(base, lowers_of(layers, fetch, image), &scratch_r, "run-a");
   auto reapply = SandboxedSteps::start(baseline, spec_r, {all_steps(baseline), {}});
-  sandbox::Spec spec_bv = base;
-  spec_bv.lowers = lowers_of({scratch_b.upper()}, fetch, image);
-  spec_bv.hostname = "run-b";
+  sandbox::Spec spec_bv = spec_over(base, lowers_of({scratch_b.upper()}, fetch, image), nullptr, "run-b");
   auto verify_b = SandboxedSteps::start(baseline, spec_bv, {{}, all_steps(baseline)});
   StepsResult r = reapply.finish();
   StepsResult vb = verify_b.finish();
@@ -422,10 +421,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   report.idempotent.passed = report.idempotent.messages.empty();
 
   progress(image_name, "checks on A");
-  sandbox::Spec spec_av = base;
-  spec_av.lowers = lowers_of(layers, fetch, image);
-  spec_av.lowers.insert(spec_av.lowers.begin(), scratch_r.upper());
-  spec_av.hostname = "run-a";
+  std::vector<fs::path> a_after_reapply = layers;
+  a_after_reapply.push_back(scratch_r.upper());
+  sandbox::Spec spec_av = spec_over(base, lowers_of(a_after_reapply, fetch, image), nullptr, "run-a");
   StepsResult va = SandboxedSteps::start(baseline, spec_av, {{}, all_steps(baseline)}).finish();
 
   report.verified.ran = true;
