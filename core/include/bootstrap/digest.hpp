@@ -9,8 +9,6 @@
 #include <string>
 #include <string_view>
 
-struct XXH3_state_s;  // xxhash.h stays out of our headers
-
 namespace bootstrap {
 
 inline constexpr std::string_view kDigestAlgorithm = "xxh3-128";
@@ -51,10 +49,11 @@ class Hasher {
   Digest finish() const;
 
  private:
+  struct State;  // xxHash's streaming state (xxhash.h stays out of our headers)
   struct Free {
-    void operator()(XXH3_state_s* s) const;
+    void operator()(State* s) const;
   };
-  std::unique_ptr<XXH3_state_s, Free> state_;
+  std::unique_ptr<State, Free> state_;
 };
 
 }  // namespace bootstrap

@@ -1,24 +1,30 @@
 #include "bootstrap/digest.hpp"
 
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <new>
 #include <vector>
 
 #include "bootstrap/system_error.hpp"
+#include "xxh3_kernel.hpp"
 
 namespace bootstrap {
 namespace {
 
-Digest from_hash(XXH128_hash_t h) {
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, h);
+// The kernel (generic or AVX2) is chosen once; all of them compute the same hash.
+const xxh3::Kernel& kernel() {
+  static const xxh3::Kernel& k = xxh3::best_kernel();
+  return k;
+}
+
+// xxHash's canonical form: the high half, then the low half, both big-endian.
+Digest from_hash(xxh3::Hash128 h) {
   Digest d;
-  static_assert(sizeof(canonical.digest) == sizeof(d.bytes));
-  for (std::size_t i = 0; i < d.bytes.size(); ++i) d.bytes[i] = canonical.digest[i];
+  for (std::size_t i = 0; i < 8; ++i) {
+    d.bytes[i] = static_cast<std::uint8_t>(h.high64 >> (56 - 8 * i));
+    d.bytes[8 + i] = static_cast<std::uint8_t>(h.low64 >> (56 - 8 * i));
+  }
   return d;
 }
 
@@ -52,7 +58,7 @@ std::string Digest::text() const {
 }
 
 Digest digest_bytes(const void* data, std::size_t size) {
-  return from_hash(XXH3_128bits(data, size));
+  return from_hash(kernel().hash(data, size));
 }
 
 Digest digest_bytes(std::string_view data) { return digest_bytes(data.data(), data.size()); }
@@ -100,18 +106,19 @@ Digest digest_fd(int fd, std::uint64_t size) {
   return digest_up_to(fd, size);
 }
 
-void Hasher::Free::operator()(XXH3_state_s* s) const { XXH3_freeState(s); }
+struct Hasher::State {
+  alignas(xxh3::kStateAlign) unsigned char bytes[xxh3::kStateSize];
+};
 
-Hasher::Hasher() : state_(XXH3_createState()) {
-  if (!state_) throw std::bad_alloc();
-  XXH3_128bits_reset(state_.get());
-}
+void Hasher::Free::operator()(State* s) const { delete s; }
+
+Hasher::Hasher() : state_(new State) { kernel().reset(state_->bytes); }
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
 void Hasher::update(const void* data, std::size_t size) {
-  XXH3_128bits_update(state_.get(), data, size);
+  kernel().update(state_->bytes, data, size);
 }
 
 void Hasher::update_field(std::string_view data) {
@@ -125,6 +132,6 @@ void Hasher::update_u64(std::uint64_t value) {
   update(le, sizeof le);
 }
 
-Digest Hasher::finish() const { return from_hash(XXH3_128bits_digest(state_.get())); }
+Digest Hasher::finish() const { return from_hash(kernel().digest(state_->bytes)); }
 
 }  // namespace bootstrap
