@@ -1,5 +1,6 @@
 // build_manifest: one thread walks the upper directory (getdents, plus fstatat for what is not
-// a regular file); regular files go to a pool that opens, stats, lists xattrs and hashes them.
+// a regular file); regular files go to a pool that opens (by name, relative to their directory's
+// fd), stats, lists xattrs and hashes them.
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -109,13 +110,13 @@ void fill_from_stat(ManifestEntry& e, const struct stat& st, bool times) {
 
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-// Opens a path below the root without following any symlink and without leaving its
+// Opens a path below a directory without following any symlink and without leaving its
 // filesystem (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV).
-int open_beneath(int root_fd, const char* relative, int flags) {
+int open_beneath(int dir_fd, const char* relative, int flags) {
   struct open_how how {};
   how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV;
-  return static_cast<int>(::syscall(SYS_openat2, root_fd, relative, &how, sizeof how));
+  return static_cast<int>(::syscall(SYS_openat2, dir_fd, relative, &how, sizeof how));
 }
 
 class Walker {
@@ -163,32 +164,88 @@ class Walker {
   }
 
  private:
-  struct Dir {
+  // A directory being read or with files still to hash. Its fd stays open while anyone holds a
+  // reference: the walker while reading it, each queued file, each subdirectory not yet read
+  // (opened by name relative to this fd). The last one to let go closes it.
+  struct OpenDir {
     UniqueFd fd;
-    std::string path;  // "" for the root, "/etc" below
+    const ManifestEntry* entry = nullptr;  // nullptr for the root
+    std::atomic<int> refs{1};
+    std::string_view path() const { return entry != nullptr ? std::string_view(entry->path) : ""; }
+  };
+  // A directory found but not read yet: opened (then its xattrs read) when the walk gets to it.
+  struct Subdir {
+    OpenDir* parent;
+    ManifestEntry* entry;
+    dev_t dev;  // from fstatat: another filesystem's root is recorded, not descended into
+  };
+  struct Job {
+    ManifestEntry* entry;
+    OpenDir* dir;
   };
 
+  // Beyond this many open directories the walker stops reading ahead and hashes files itself,
+  // so that a wide tree cannot run the process out of fds. (Open directories are the ones with
+  // files in the queue plus the ancestors of subdirectories still to read.)
+  static constexpr int kMaxOpenDirs = 64;
+
   void walk() {
-    std::vector<Dir> stack;
+    std::vector<Subdir> stack;
     UniqueFd root_copy(::fcntl(root_.get(), F_DUPFD_CLOEXEC, 0));
     if (!root_copy) throw SystemError("dup(" + in_quotes(upper_) + ")", errno);
-    stack.push_back(Dir{std::move(root_copy), ""});
+    read_dir(new_dir(std::move(root_copy), nullptr), stack);
     while (!stack.empty() && !failed_.load(std::memory_order_relaxed)) {
-      Dir dir = std::move(stack.back());
+      Subdir sub = stack.back();
       stack.pop_back();
-      read_dir(dir, stack);
+      if (OpenDir* dir = open_subdir(sub)) read_dir(*dir, stack);
+      while (open_dirs_.load(std::memory_order_relaxed) > kMaxOpenDirs && help()) {
+      }
     }
   }
 
-  // getdents64 directly: no DIR* allocation and no fcntl per directory.
-  void read_dir(Dir& dir, std::vector<Dir>& stack) {
+  OpenDir& new_dir(UniqueFd fd, const ManifestEntry* entry) {
+    OpenDir& d = dirs_.emplace_back();
+    d.fd = std::move(fd);
+    d.entry = entry;
+    open_dirs_.fetch_add(1, std::memory_order_relaxed);
+    return d;
+  }
+
+  void release(OpenDir& dir) {
+    if (dir.refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      dir.fd.reset();
+      open_dirs_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+  // Opens a subdirectory by its name in its parent, reads its xattrs; returns it when it is to be
+  // read (same filesystem), with the walker's reference.
+  OpenDir* open_subdir(const Subdir& sub) {
+    ManifestEntry& e = *sub.entry;
+    const char* name = e.path.c_str() + e.path.rfind('/') + 1;
+    UniqueFd fd(::openat(sub.parent->fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    int err = errno;
+    release(*sub.parent);
+    if (!fd) throw SystemError("openat(" + in_quotes(upper_ + e.path) + ", O_DIRECTORY|O_NOFOLLOW)", err);
+    int f = fd.get();
+    read_xattrs(
+        e, upper_ + e.path, [f](char* b, std::size_t n) { return ::flistxattr(f, b, n); },
+        [f](const char* k, void* b, std::size_t n) { return ::fgetxattr(f, k, b, n); });
+    if (sub.dev != root_dev_) return nullptr;  // one filesystem
+    return &new_dir(std::move(fd), &e);
+  }
+
+  // getdents64 directly: no DIR* allocation and no fcntl per directory. Drops the walker's
+  // reference to `dir` when done.
+  void read_dir(OpenDir& dir, std::vector<Subdir>& stack) {
     alignas(8) static thread_local char buf[32 * 1024];
     int fd = dir.fd.get();
-    std::vector<ManifestEntry*> files;
+    std::string_view dir_path = dir.path();
+    std::vector<Job> files;
     for (;;) {
       long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SystemError("getdents64(" + in_quotes(upper_ + dir.path) + ")", errno);
+      if (n < 0) throw SystemError("getdents64(" + in_quotes(upper_ + std::string(dir_path)) + ")", errno);
       if (n == 0) break;
       for (long off = 0; off < n;) {
         // The kernel aligns each record to 8 bytes; d_name starts at a fixed offset.
@@ -201,16 +258,21 @@ class Walker {
         off += reclen;
         std::string_view name = name_ptr;
         if (name == "." || name == "..") continue;
-        std::string path = dir.path + "/" + std::string(name);
+        std::string path;
+        path.reserve(dir_path.size() + 1 + name.size());
+        path.append(dir_path).append(1, '/').append(name);
         if (options_.ignore != nullptr && options_.ignore->matches(path)) continue;
         if (d_type == DT_REG) {
-          files.push_back(&add_entry(std::move(path)));
-        } else if (ManifestEntry* f = inspect(fd, name_ptr, std::move(path), stack)) {
-          files.push_back(f);
+          files.push_back(Job{&add_entry(std::move(path)), &dir});
+        } else if (ManifestEntry* f = inspect(dir, name_ptr, std::move(path), stack)) {
+          files.push_back(Job{f, &dir});
         }
       }
     }
+    // One reference per queued file; the walker's own keeps the count above zero meanwhile.
+    dir.refs.fetch_add(static_cast<int>(files.size()), std::memory_order_relaxed);
     enqueue(files);
+    release(dir);
   }
 
   ManifestEntry& add_entry(std::string path) {
@@ -221,7 +283,8 @@ class Walker {
 
   // Anything that is not known to be a regular file: stat it here, on the walking thread.
   // Returns the entry when it is a regular file still to be hashed.
-  ManifestEntry* inspect(int dir_fd, const char* name, std::string path, std::vector<Dir>& stack) {
+  ManifestEntry* inspect(OpenDir& dir, const char* name, std::string path, std::vector<Subdir>& stack) {
+    int dir_fd = dir.fd.get();
     struct stat st {};
     std::string host = upper_ + path;
     check_sys(::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW), "fstatat(" + in_quotes(host) + ")");
@@ -230,16 +293,10 @@ class Walker {
     switch (e.type) {
       case Type::File:
         return &e;
-      case Type::Dir: {
-        UniqueFd sub(::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!sub) throw SystemError("openat(" + in_quotes(host) + ", O_DIRECTORY|O_NOFOLLOW)", errno);
-        int fd = sub.get();
-        read_xattrs(
-            e, host, [fd](char* b, std::size_t n) { return ::flistxattr(fd, b, n); },
-            [fd](const char* k, void* b, std::size_t n) { return ::fgetxattr(fd, k, b, n); });
-        if (st.st_dev == root_dev_) stack.push_back(Dir{std::move(sub), e.path});  // one filesystem
+      case Type::Dir:
+        dir.refs.fetch_add(1, std::memory_order_relaxed);  // until the subdirectory is opened
+        stack.push_back(Subdir{&dir, &e, st.st_dev});
         return nullptr;
-      }
       case Type::Symlink: {
         std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
         for (;;) {
@@ -268,7 +325,7 @@ class Walker {
   }
 
   // One lock per directory, and workers take a few files at a time: fewer futex calls.
-  void enqueue(const std::vector<ManifestEntry*>& files) {
+  void enqueue(const std::vector<Job>& files) {
     if (files.empty()) return;
     bool wake;
     {
@@ -279,9 +336,28 @@ class Walker {
     if (wake) cv_.notify_all();
   }
 
+  static constexpr std::size_t kTake = 8;
+
+  // Takes up to kTake files off the queue, leaving work for the others when it is short.
+  std::size_t take(Job* batch) {
+    std::size_t n = std::clamp<std::size_t>(queue_.size() / 4, 1, kTake);
+    for (std::size_t i = 0; i < n; ++i) {
+      batch[i] = queue_.front();
+      queue_.pop_front();
+    }
+    return n;
+  }
+
+  void hash_batch(const Job* batch, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      OpenDir& dir = *batch[i].dir;
+      hash_file(*batch[i].entry, dir.fd.get());
+      release(dir);
+    }
+  }
+
   void work() {
-    constexpr std::size_t kTake = 8;
-    ManifestEntry* batch[kTake];
+    Job batch[kTake];
     for (;;) {
       std::size_t n = 0;
       {
@@ -290,20 +366,28 @@ class Walker {
         cv_.wait(lock, [this] { return !queue_.empty() || walking_done_ || failed_; });
         --idle_;
         if (failed_ || queue_.empty()) return;
-        // Leave work for the others when the queue is short.
-        std::size_t take = std::clamp<std::size_t>(queue_.size() / 4, 1, kTake);
-        for (; n < take; ++n) {
-          batch[n] = queue_.front();
-          queue_.pop_front();
-        }
+        n = take(batch);
       }
       try {
-        for (std::size_t i = 0; i < n; ++i) hash_file(*batch[i]);
+        hash_batch(batch, n);
       } catch (...) {
         fail(std::current_exception());
         return;
       }
     }
+  }
+
+  // The walker hashes a batch instead of reading further; false when there is nothing queued.
+  bool help() {
+    Job batch[kTake];
+    std::size_t n = 0;
+    {
+      std::lock_guard lock(mu_);
+      if (failed_ || queue_.empty()) return false;
+      n = take(batch);
+    }
+    hash_batch(batch, n);
+    return true;
   }
 
   void fail(std::exception_ptr error) {
@@ -315,23 +399,24 @@ class Walker {
     cv_.notify_all();
   }
 
-  void hash_file(ManifestEntry& e) {
-    const char* rel = e.path.c_str() + 1;  // below the root fd
+  // Opens a file by its name in its directory: one path component, no symlink followed, no
+  // mount crossed (openat2 RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV; O_NOFOLLOW and a device check
+  // on old kernels).
+  void hash_file(ManifestEntry& e, int dir_fd) {
+    const char* name = e.path.c_str() + e.path.rfind('/') + 1;
     int flags = O_RDONLY | (noatime_.load(std::memory_order_relaxed) ? O_NOATIME : 0);
     UniqueFd fd;
     if (have_openat2_) {
-      fd.reset(open_beneath(root_.get(), rel, flags));
+      fd.reset(open_beneath(dir_fd, name, flags));
       if (!fd && errno == EPERM && (flags & O_NOATIME) != 0) {  // O_NOATIME needs ownership
         noatime_ = false;
-        fd.reset(open_beneath(root_.get(), rel, O_RDONLY));
+        fd.reset(open_beneath(dir_fd, name, O_RDONLY));
       }
     } else {
-      // Old kernels: O_NOFOLLOW guards the last component; the upper layer is not being
-      // written while a manifest is built.
-      fd.reset(::openat(root_.get(), rel, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+      fd.reset(::openat(dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
       if (!fd && errno == EPERM && (flags & O_NOATIME) != 0) {
         noatime_ = false;
-        fd.reset(::openat(root_.get(), rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+        fd.reset(::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
       }
     }
     std::string host = upper_ + e.path;
@@ -341,6 +426,9 @@ class Walker {
     fill_from_stat(e, st, options_.strict_times);
     if (e.type != Type::File) {
       throw SystemError("open(" + in_quotes(host) + "): not a regular file any more", ESTALE);
+    }
+    if (st.st_dev != root_dev_) {  // a mount on a single file (openat2 refuses it already)
+      throw SystemError("open(" + in_quotes(host) + "): on another filesystem", EXDEV);
     }
     int f = fd.get();
     read_xattrs(
@@ -358,10 +446,12 @@ class Walker {
   std::atomic<bool> noatime_{true};
 
   std::deque<ManifestEntry> entries_;  // stable addresses: workers fill entries in place
+  std::deque<OpenDir> dirs_;           // stable addresses; only the walker adds
+  std::atomic<int> open_dirs_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<ManifestEntry*> queue_;
+  std::deque<Job> queue_;
   int idle_ = 0;
   bool walking_done_ = false;
   std::atomic<bool> failed_{false};
