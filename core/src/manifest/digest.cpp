@@ -40,20 +40,29 @@ char* thread_buffer() {
 
 }  // namespace
 
-std::string Digest::hex() const {
+namespace {
+
+void write_hex(const std::array<std::uint8_t, 16>& bytes, char* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '0');
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     out[2 * i] = kHex[bytes[i] >> 4];
     out[2 * i + 1] = kHex[bytes[i] & 0xf];
   }
+}
+
+}  // namespace
+
+std::string Digest::hex() const {
+  std::string out(bytes.size() * 2, '0');
+  write_hex(bytes, out.data());
   return out;
 }
 
+// One allocation: a manifest makes one of these per file.
 std::string Digest::text() const {
-  std::string out(kDigestAlgorithm);
-  out += ':';
-  out += hex();
+  std::string out(kDigestAlgorithm.size() + 1 + bytes.size() * 2, ':');
+  kDigestAlgorithm.copy(out.data(), kDigestAlgorithm.size());
+  write_hex(bytes, out.data() + kDigestAlgorithm.size() + 1);
   return out;
 }
 

@@ -41,21 +41,23 @@ bool is_opaque_marker(std::string_view name, std::string_view value) {
   return (name == "trusted.overlay.opaque" || name == "user.overlay.opaque") && value == "y";
 }
 
-// Reads all xattrs through one of flistxattr/llistxattr and fgetxattr/lgetxattr.
-template <typename List, typename Get>
-void read_xattrs(ManifestEntry& e, const std::string& what, List list, Get get) {
-  std::string names(256, '\0');
-  ssize_t n;
+// Reads all xattrs through one of flistxattr/llistxattr and fgetxattr/lgetxattr. `where()`
+// names the entry in an error message (built only then).
+template <typename Where, typename List, typename Get>
+void read_xattrs(ManifestEntry& e, Where where, List list, Get get) {
+  // Asking for the size first: most entries have none, and then the kernel allocates nothing.
+  ssize_t n = list(nullptr, 0);
+  if (n == 0 || (n < 0 && errno == ENOTSUP)) return;
+  if (n < 0) throw SystemError("listxattr(" + where() + ")", errno);
+  std::string names(static_cast<std::size_t>(n) + 1, '\0');
   for (;;) {
     n = list(names.data(), names.size());
     if (n >= 0) break;
-    if (errno == ENOTSUP) return;
-    if (errno != ERANGE) throw SystemError("listxattr(" + what + ")", errno);
-    ssize_t need = list(nullptr, 0);
-    if (need < 0) throw SystemError("listxattr(" + what + ")", errno);
+    if (errno != ERANGE) throw SystemError("listxattr(" + where() + ")", errno);
+    ssize_t need = list(nullptr, 0);  // grew meanwhile
+    if (need < 0) throw SystemError("listxattr(" + where() + ")", errno);
     names.assign(static_cast<std::size_t>(need) + 1, '\0');
   }
-  if (n == 0) return;
   names.resize(static_cast<std::size_t>(n));
   std::string value;
   for (std::size_t i = 0; i < names.size();) {
@@ -70,9 +72,9 @@ void read_xattrs(ManifestEntry& e, const std::string& what, List list, Get get) 
       v = get(name.c_str(), value.data(), value.size());
       if (v >= 0) break;
       if (errno == ENODATA) break;  // removed meanwhile
-      if (errno != ERANGE) throw SystemError("getxattr(" + what + ", " + name + ")", errno);
+      if (errno != ERANGE) throw SystemError("getxattr(" + where() + ", " + name + ")", errno);
       ssize_t need = get(name.c_str(), nullptr, 0);
-      if (need < 0) throw SystemError("getxattr(" + what + ", " + name + ")", errno);
+      if (need < 0) throw SystemError("getxattr(" + where() + ", " + name + ")", errno);
       value.assign(static_cast<std::size_t>(need) + 1, '\0');
     }
     if (v < 0) continue;
@@ -226,10 +228,11 @@ class Walker {
     UniqueFd fd(::openat(sub.parent->fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     int err = errno;
     release(*sub.parent);
-    if (!fd) throw SystemError("openat(" + in_quotes(upper_ + e.path) + ", O_DIRECTORY|O_NOFOLLOW)", err);
+    if (!fd) throw SystemError("openat(" + host(e.path) + ", O_DIRECTORY|O_NOFOLLOW)", err);
     int f = fd.get();
     read_xattrs(
-        e, upper_ + e.path, [f](char* b, std::size_t n) { return ::flistxattr(f, b, n); },
+        e, [&] { return host(e.path); },
+        [f](char* b, std::size_t n) { return ::flistxattr(f, b, n); },
         [f](const char* k, void* b, std::size_t n) { return ::fgetxattr(f, k, b, n); });
     if (sub.dev != root_dev_) return nullptr;  // one filesystem
     return &new_dir(std::move(fd), &e);
@@ -245,7 +248,7 @@ class Walker {
     for (;;) {
       long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SystemError("getdents64(" + in_quotes(upper_ + std::string(dir_path)) + ")", errno);
+      if (n < 0) throw SystemError("getdents64(" + host(dir_path) + ")", errno);
       if (n == 0) break;
       for (long off = 0; off < n;) {
         // The kernel aligns each record to 8 bytes; d_name starts at a fixed offset.
@@ -286,8 +289,9 @@ class Walker {
   ManifestEntry* inspect(OpenDir& dir, const char* name, std::string path, std::vector<Subdir>& stack) {
     int dir_fd = dir.fd.get();
     struct stat st {};
-    std::string host = upper_ + path;
-    check_sys(::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW), "fstatat(" + in_quotes(host) + ")");
+    if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      throw SystemError("fstatat(" + host(path) + ")", errno);
+    }
     ManifestEntry& e = add_entry(std::move(path));
     fill_from_stat(e, st, options_.strict_times);
     switch (e.type) {
@@ -301,7 +305,7 @@ class Walker {
         std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
         for (;;) {
           ssize_t n = ::readlinkat(dir_fd, name, target.data(), target.size());
-          if (n < 0) throw SystemError("readlinkat(" + in_quotes(host) + ")", errno);
+          if (n < 0) throw SystemError("readlinkat(" + host(e.path) + ")", errno);
           if (static_cast<std::size_t>(n) < target.size()) {
             target.resize(static_cast<std::size_t>(n));
             break;
@@ -317,9 +321,11 @@ class Walker {
       default:
         break;
     }
-    const char* h = host.c_str();
+    std::string full = upper_ + e.path;  // l*xattr take a path
+    const char* h = full.c_str();
     read_xattrs(
-        e, host, [h](char* b, std::size_t n) { return ::llistxattr(h, b, n); },
+        e, [&] { return in_quotes(full); },
+        [h](char* b, std::size_t n) { return ::llistxattr(h, b, n); },
         [h](const char* k, void* b, std::size_t n) { return ::lgetxattr(h, k, b, n); });
     return nullptr;
   }
@@ -419,24 +425,27 @@ class Walker {
         fd.reset(::openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
       }
     }
-    std::string host = upper_ + e.path;
-    if (!fd) throw SystemError("open(" + in_quotes(host) + ", O_NOFOLLOW)", errno);
+    if (!fd) throw SystemError("open(" + host(e.path) + ", O_NOFOLLOW)", errno);
     struct stat st {};
-    check_sys(::fstat(fd.get(), &st), "fstat(" + in_quotes(host) + ")");
+    if (::fstat(fd.get(), &st) != 0) throw SystemError("fstat(" + host(e.path) + ")", errno);
     fill_from_stat(e, st, options_.strict_times);
     if (e.type != Type::File) {
-      throw SystemError("open(" + in_quotes(host) + "): not a regular file any more", ESTALE);
+      throw SystemError("open(" + host(e.path) + "): not a regular file any more", ESTALE);
     }
     if (st.st_dev != root_dev_) {  // a mount on a single file (openat2 refuses it already)
-      throw SystemError("open(" + in_quotes(host) + "): on another filesystem", EXDEV);
+      throw SystemError("open(" + host(e.path) + "): on another filesystem", EXDEV);
     }
     int f = fd.get();
     read_xattrs(
-        e, host, [f](char* b, std::size_t n) { return ::flistxattr(f, b, n); },
+        e, [&] { return host(e.path); },
+        [f](char* b, std::size_t n) { return ::flistxattr(f, b, n); },
         [f](const char* k, void* b, std::size_t n) { return ::fgetxattr(f, k, b, n); });
     e.opaque = false;  // only directories can be opaque
     e.digest = digest_fd(f, e.size).text();
   }
+
+  // "\"/upper/dir/etc/x\"" for error messages.
+  std::string host(std::string_view path) const { return in_quotes(upper_ + std::string(path)); }
 
   std::string upper_;
   const ManifestOptions& options_;
