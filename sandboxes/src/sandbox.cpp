@@ -1,6 +1,7 @@
 // Sandbox::start and wait: the orchestration, one line per step (the steps live in their own
-// files). The order follows bubblewrap: / private first, overlay, /dev, /proc, /sys, tmpfs,
-// binds, hostname, loopback, pivot_root + detach; then in the main process: session, fds,
+// files). The order follows bubblewrap: / private first, overlay, /dev, /proc, the private
+// network (made meanwhile on a second thread of pid 1, with the seccomp programs), /sys,
+// tmpfs, binds, hostname, pivot_root + detach; then in the main process: session, fds,
 // environment, capabilities, no_new_privs, seccomp last, body or exec.
 #include "bootstrap/sandbox/sandbox.hpp"
 
@@ -8,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -18,10 +20,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "bootstrap/system_error.hpp"
 #include "steps.hpp"
@@ -42,6 +43,7 @@ struct Plan {
   std::vector<UniqueFd> bind_sources;
   std::vector<bool> bind_is_dir;
   std::vector<SandboxFile> files;
+  // Set by pid 1 once its side work is done.
   const std::vector<sock_filter>* seccomp = nullptr;
   const std::vector<sock_filter>* personality = nullptr;
   std::vector<std::string> env;
@@ -84,9 +86,12 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   _exit(125);
 }
 
-// The main process: hardening, then the body or the command.
-[[noreturn]] void main_in_child(Plan& plan) {
+// The main process: hardening, then the body or the command. It may share pid 1's memory
+// (spawn_main_process), so it changes nothing in `plan` (only `environ`, which pid 1 no longer
+// reads).
+[[noreturn]] void main_in_child(const Plan& plan) {
   const Spec& spec = *plan.spec;
+  int status_fd = plan.status_w;
   try {
     umask(022);
     if (!spec.interactive && setsid() < 0) throw SystemError("setsid()", errno);
@@ -94,20 +99,20 @@ std::vector<std::string> clean_environment(const Spec& spec) {
     int r = fcntl(plan.result_w, F_DUPFD_CLOEXEC, 10);
     int s = fcntl(plan.status_w, F_DUPFD_CLOEXEC, 10);
     if (r < 0 || s < 0 || dup3(r, 3, 0) < 0 || dup3(s, 4, O_CLOEXEC) < 0) throw SystemError("dup3()", errno);
-    plan.status_w = 4;
+    status_fd = 4;
     if (syscall(SYS_close_range, 5U, ~0U, 0U) != 0) throw SystemError("close_range(5, ~0)", errno);
     if (!plan.body) close(3);
     if (chdir(spec.cwd.c_str()) != 0) throw SystemError("chdir(\"" + spec.cwd + "\")", errno);
-    environ = plan.envp.data();
+    environ = const_cast<char**>(plan.envp.data());
     drop_capabilities_in_child();
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno);
     load_seccomp_in_child(*plan.personality);
     load_seccomp_in_child(*plan.seccomp);  // last: from here on, no mount, no namespace
   } catch (const std::exception& e) {
-    fail_in_child(plan.status_w, e);
+    fail_in_child(status_fd, e);
   }
-  send_record(plan.status_w, 'R', 0);
-  close(plan.status_w);
+  send_record(status_fd, 'R', 0);
+  close(status_fd);
   if (plan.body) {
     int rc = 1;
     try {
@@ -126,14 +131,65 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   _exit(err == ENOENT ? 127 : 126);
 }
 
-// pid 1 of the new namespaces: builds the root, forks the main process, then reaps.
+// What pid 1 hands to a second thread while it builds the mounts: the network namespace and
+// the seccomp programs, about a millisecond of CPU each. Joined before the main process is
+// started, so that pid 1 is single-threaded again when it forks.
+class SideWork {
+ public:
+  explicit SideWork(bool new_network) : thread_([this, new_network] { run(new_network); }) {}
+  SideWork(const SideWork&) = delete;
+  SideWork& operator=(const SideWork&) = delete;
+  ~SideWork() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // Waits for the work and rethrows its failure; returns the new network namespace, if any.
+  UniqueFd finish() {
+    thread_.join();
+    if (error_) std::rethrow_exception(error_);
+    return std::move(network_);
+  }
+
+ private:
+  void run(bool new_network) {
+    try {
+      if (new_network) network_ = new_network_namespace_on_this_thread();
+      seccomp_personality_program();
+      seccomp_program();
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+  }
+  UniqueFd network_;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: it starts once the members it writes exist
+};
+
+// The main process of a command: posix_spawn's way (CLONE_VM|CLONE_VFORK), so pid 1's memory is
+// neither copied nor torn down again for a process that is about to exec. pid 1 is suspended
+// until the exec or the exit; main_in_child only runs system calls on memory made for it.
+pid_t spawn_main_process(Plan& plan) {
+  constexpr std::size_t kStack = 256 * 1024;
+  void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) throw SystemError("mmap(stack of the main process)", errno);
+  pid_t pid = clone([](void* p) -> int { main_in_child(*static_cast<const Plan*>(p)); },
+                    static_cast<char*>(stack) + kStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  int err = errno;
+  munmap(stack, kStack);
+  if (pid < 0) throw SystemError("clone(CLONE_VM|CLONE_VFORK)", err);
+  return pid;
+}
+
+// pid 1 of the new namespaces: builds the root, starts the main process, then reaps.
 [[noreturn]] void init_in_child(Plan& plan) {
   const Spec& spec = *plan.spec;
   // If the parent dies, so does the sandbox (pid 1 gone = namespace gone).
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   pollfd alive{plan.status_w, POLLOUT, 0};
   if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(125);  // parent already gone
+  pid_t main = -1;
   try {
+    std::optional<SideWork> side;
+    side.emplace(!spec.share_network);
     umask(0);
     make_root_private_in_child();
     // Descriptors opened before the clone point at the host namespace's mounts, which overlay
@@ -185,6 +241,12 @@ std::vector<std::string> clean_environment(const Spec& spec) {
     UniqueFd root = open_dir(std::string(kStaging) + "/root", O_RDONLY, "overlay root");
     mount_dev_in_child(root.get());
     mount_proc_in_child(root.get(), spec.pids_limit);
+    // sysfs shows the network namespace of whoever mounts it: enter the private one first.
+    UniqueFd network = side->finish();
+    side.reset();
+    if (network) enter_network_namespace_in_child(network.get());
+    plan.personality = &seccomp_personality_program();
+    plan.seccomp = &seccomp_program();
     mount_sys_in_child(root.get());
     mount_tmpfs_dirs_in_child(root.get());
     for (std::size_t i = 0; i < spec.binds.size(); ++i) {
@@ -197,15 +259,17 @@ std::vector<std::string> clean_environment(const Spec& spec) {
     }
     if (sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
       throw SystemError("sethostname(\"" + spec.hostname + "\")", errno);
-    if (!spec.share_network) loopback_up_in_child();
     pivot_into_in_child(root.get());
+    if (plan.body) {
+      main = fork();
+      if (main < 0) throw SystemError("fork()", errno);
+      if (main == 0) main_in_child(plan);
+    } else {
+      main = spawn_main_process(plan);
+    }
   } catch (const std::exception& e) {
     fail_in_child(plan.status_w, e);
   }
-
-  pid_t main = fork();
-  if (main < 0) fail_in_child(plan.status_w, SystemError("fork()", errno));
-  if (main == 0) main_in_child(plan);
 
   // The reaper keeps only the status pipe, holds no capability, and cannot be ptraced or
   // inspected through /proc by the processes it reaps.
@@ -263,8 +327,6 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
     plan.bind_is_dir.push_back(S_ISDIR(s.st_mode));
   }
   plan.files = sandbox_files(spec.hostname);
-  plan.seccomp = &seccomp_program();
-  plan.personality = &seccomp_personality_program();
   plan.env = clean_environment(spec);
   for (auto& e : plan.env) plan.envp.push_back(e.data());
   plan.envp.push_back(nullptr);
@@ -284,11 +346,11 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   plan.status_w = status_w.get();
 
   std::fflush(nullptr);  // nothing buffered may be written twice
+  // The network namespace is pid 1's own work, on a second thread (SideWork).
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
-  if (!spec.share_network) flags |= CLONE_NEWNET;
   // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
   long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
-  if (pid < 0) throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET)", errno);
+  if (pid < 0) throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP)", errno);
   if (pid == 0) init_in_child(plan);
 
   st.pid = static_cast<pid_t>(pid);
@@ -410,10 +472,12 @@ std::string Result::describe() const {
 std::string why_sandboxes_cannot_run() {
   if (geteuid() != 0)
     return "sandboxes need root (CAP_SYS_ADMIN for mount, pid and network namespaces); run as root";
-  std::ifstream fs("/proc/filesystems");
-  std::stringstream all;
-  all << fs.rdbuf();
-  if (all.str().find("\toverlay\n") == std::string::npos) {
+  // One read(2): this runs before every sandbox command, whose start is counted in milliseconds.
+  std::string filesystems(8192, '\0');
+  ssize_t n = -1;
+  if (UniqueFd fs(open("/proc/filesystems", O_RDONLY | O_CLOEXEC)); fs) n = read(fs.get(), filesystems.data(), filesystems.size());
+  filesystems.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (filesystems.find("\toverlay\n") == std::string::npos) {
     // The module may simply not be loaded yet; mounting loads it, so only say so if absent.
     if (access("/sys/module/overlay", F_OK) != 0 && access("/lib/modules", F_OK) != 0)
       return "this kernel has no overlayfs (modprobe overlay)";

@@ -1,5 +1,5 @@
-// The seccomp filter, loaded last. Compiled once per process with libseccomp into BPF, so a
-// sandbox start only pays one seccomp(2) call. Denied calls fail with EPERM (clone3 with
+// The seccomp filter, loaded last. Compiled once per process with libseccomp into BPF (by pid 1,
+// on the thread that also makes the network namespace), so loading it is one seccomp(2) call. Denied calls fail with EPERM (clone3 with
 // ENOSYS, so glibc falls back to clone, whose flags we can inspect); syscalls of a foreign
 // ABI (i386 via int 0x80, x32) kill the process.
 #include <linux/audit.h>

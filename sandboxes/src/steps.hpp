@@ -71,7 +71,10 @@ void mount_tmpfs_dirs_in_child(int root);
 void pivot_into_in_child(int root);
 
 // --- network.cpp ------------------------------------------------------------------------------
-void loopback_up_in_child();
+// unshare(CLONE_NEWNET) for the calling thread only (it must be a thread of its own), "lo" up;
+// returns an fd of the new namespace.
+UniqueFd new_network_namespace_on_this_thread();
+void enter_network_namespace_in_child(int ns);
 
 // --- caps.cpp -------------------------------------------------------------------------------
 // Bounding, permitted, effective and inheritable sets cut to Docker's default set; ambient cleared.
