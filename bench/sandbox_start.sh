@@ -39,12 +39,16 @@ hyperfine -N --warmup 2 --runs "$((RUNS / 10))" --export-json "$OUT/writable.jso
 
 python3 - "$OUT/start.json" "$OUT/writable.json" <<'PY'
 import json, statistics, sys
+# CPU is hyperfine's mean user + system time of the command and the children it waited for:
+# less sensitive to a busy machine than wall time, and it shows who waits instead of working.
 for path, ref in ((sys.argv[1], "bwrap --unshare-all"), (sys.argv[2], "cp -a + bwrap + rm -rf")):
     results = json.load(open(path))["results"]
     med = {r["command"]: statistics.median(r["times"]) * 1000 for r in results}
-    print(f"| {'command':<26} | median ms | ratio to {ref.split()[0]} |")
-    print(f"| {'-'*26} | --------: | ------: |")
+    cpu = {r["command"]: (r["user"] + r["system"]) * 1000 for r in results}
+    print(f"| {'command':<26} | median ms | ratio to {ref.split()[0]} | CPU ms |")
+    print(f"| {'-'*26} | --------: | ------: | -----: |")
     for name, m in med.items():
-        print(f"| {name:<26} | {m:9.2f} | {m / med[ref]:6.2f}x |")
+        print(f"| {name:<26} | {m:9.2f} | {m / med[ref]:6.2f}x | {cpu[name]:6.2f} |")
     print()
 PY
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
