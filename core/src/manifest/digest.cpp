@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "bootstrap/system_error.hpp"
@@ -115,19 +116,39 @@ Digest digest_fd(int fd, std::uint64_t size) {
   return digest_up_to(fd, size);
 }
 
+// Small updates (a manifest's digest makes ~20 per entry, most of them 8 bytes) are gathered in
+// `pending` and reach XXH3 4 KiB at a time: the same bytes in the same order, so the same hash,
+// for a fraction of the calls (Manifest::digest of a rootfs: 1.6 -> 1.1 ms).
 struct Hasher::State {
-  alignas(xxh3::kStateAlign) unsigned char bytes[xxh3::kStateSize];
+  alignas(xxh3::kStateAlign) unsigned char xxh[xxh3::kStateSize];
+  std::size_t used = 0;
+  unsigned char pending[4096];
+
+  void flush() {
+    if (used == 0) return;
+    kernel().update(xxh, pending, used);
+    used = 0;
+  }
 };
 
 void Hasher::Free::operator()(State* s) const { delete s; }
 
-Hasher::Hasher() : state_(new State) { kernel().reset(state_->bytes); }
+Hasher::Hasher() : state_(new State) { kernel().reset(state_->xxh); }
 Hasher::~Hasher() = default;
 Hasher::Hasher(Hasher&&) noexcept = default;
 Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 
 void Hasher::update(const void* data, std::size_t size) {
-  kernel().update(state_->bytes, data, size);
+  State& s = *state_;
+  if (size > sizeof s.pending - s.used) {
+    s.flush();
+    if (size >= sizeof s.pending) {
+      kernel().update(s.xxh, data, size);
+      return;
+    }
+  }
+  if (size > 0) std::memcpy(s.pending + s.used, data, size);
+  s.used += size;
 }
 
 void Hasher::update_field(std::string_view data) {
@@ -141,6 +162,10 @@ void Hasher::update_u64(std::uint64_t value) {
   update(le, sizeof le);
 }
 
-Digest Hasher::finish() const { return from_hash(kernel().digest(state_->bytes)); }
+// Flushing changes how the bytes are split between updates, never which bytes: still const.
+Digest Hasher::finish() const {
+  state_->flush();
+  return from_hash(kernel().digest(state_->xxh));
+}
 
 }  // namespace bootstrap
