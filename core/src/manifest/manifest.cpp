@@ -90,6 +90,9 @@ std::string describe(const ManifestEntry& e) {
 }
 
 Manifest::Manifest(std::vector<ManifestEntry> entries) : entries_(std::move(entries)) {
+  auto not_increasing = [](const ManifestEntry& a, const ManifestEntry& b) { return !(a.path < b.path); };
+  // Entries that come sorted (build_manifest sorts them as it collects them) are only checked.
+  if (std::adjacent_find(entries_.begin(), entries_.end(), not_increasing) == entries_.end()) return;
   std::sort(entries_.begin(), entries_.end(),
             [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
   auto dup = std::adjacent_find(entries_.begin(), entries_.end(),

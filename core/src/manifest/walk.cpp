@@ -155,13 +155,18 @@ class Walker {
       walking_done_ = true;
     }
     cv_.notify_all();
+    // Every path is known once the walk is done: sort them while the pool hashes (workers
+    // write the other fields of the entries, never the path).
+    std::vector<ManifestEntry*> order;
+    if (!failed_) order = sorted_entries();
     work();  // the walking thread helps with what is left
     for (auto& t : pool) t.join();
     if (error_) std::rethrow_exception(error_);
 
+    // Each entry moved once into place; the Manifest constructor then only checks the order.
     std::vector<ManifestEntry> out;
-    out.reserve(entries_.size());
-    for (auto& e : entries_) out.push_back(std::move(e));
+    out.reserve(order.size());
+    for (ManifestEntry* e : order) out.push_back(std::move(*e));
     return Manifest(std::move(out));
   }
 
@@ -190,6 +195,15 @@ class Walker {
   // so that a wide tree cannot run the process out of fds. (Open directories are the ones with
   // files in the queue plus the ancestors of subdirectories still to read.)
   static constexpr int kMaxOpenDirs = 64;
+
+  std::vector<ManifestEntry*> sorted_entries() {
+    std::vector<ManifestEntry*> order;
+    order.reserve(entries_.size());
+    for (auto& e : entries_) order.push_back(&e);
+    std::sort(order.begin(), order.end(),
+              [](const ManifestEntry* a, const ManifestEntry* b) { return a->path < b->path; });
+    return order;
+  }
 
   void walk() {
     std::vector<Subdir> stack;
