@@ -2,6 +2,7 @@
 // Builds the manifest of DIR and prints its entry count and digest (or the JSON). Timed by
 // bench/manifest_vs_xxhsum.sh against find | xargs xxhsum.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -40,6 +41,11 @@ int main(int argc, char** argv) {
       std::printf("%zu entries (%zu files, %llu bytes) %s\n", m.size(), s.files,
                   static_cast<unsigned long long>(s.file_bytes), m.digest().c_str());
     }
+    // Done: the process ends without freeing the manifest entry by entry (~1 ms for a rootfs;
+    // the kernel takes the memory back at once). Output is flushed first.
+    std::cout.flush();
+    std::fflush(stdout);
+    std::quick_exit(0);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
