@@ -56,7 +56,8 @@ int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Cons
   auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
   sandbox::Image image = store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
   ReleaseReport fetch_report;
-  auto fetch = prepare_fetch_layer(configured, image.name, image.root, image.digest, options, fetch_report, progress);
+  LayersInUse in_use;
+  auto fetch = prepare_fetch_layer(configured, image.name, image.root, image.digest, options, fetch_report, progress, in_use);
   sandbox::Spec spec;
   if (!fetch.empty()) spec.lowers.push_back(fetch);
   spec.lowers.push_back(image.root);

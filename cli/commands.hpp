@@ -33,9 +33,12 @@ PluginHost load_plugins(const GlobalOptions& global);
 // The baseline in `file`, with every step configured by its plugin (ConfigError when not).
 ConfiguredBaseline load_configured(const GlobalOptions& global, const std::string& file);
 
-// For commands that run sandboxes: refuses (EnvironmentError, exit 3) when this machine cannot,
-// then returns the cache root (--cache-dir or the default), created and cleared of what a killed
-// bootstrap left behind.
+// How long a cached layer may go unused before the automatic gc of check and apply removes it.
+inline constexpr double kLayerDaysKept = 14;
+
+// For check and apply: refuses (EnvironmentError, exit 3) when this machine cannot run
+// sandboxes, then returns the cache root (--cache-dir or the default), created and cleared of
+// what a killed bootstrap left behind and of layers unused for kLayerDaysKept days.
 std::filesystem::path sandbox_cache(const GlobalOptions& global);
 
 void add_validate_command(CLI::App& app, Action& action);

@@ -1,3 +1,4 @@
+#include "bootstrap/layer_cache.hpp"
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
@@ -25,6 +26,7 @@ std::filesystem::path sandbox_cache(const GlobalOptions& global) {
       global.cache_dir.empty() ? sandbox::default_cache_root() : std::filesystem::path(global.cache_dir);
   std::filesystem::create_directories(cache);
   sandbox::collect_garbage(cache);
+  prune_layers(cache, std::chrono::seconds(static_cast<long long>(kLayerDaysKept * 86400)));
   return cache;
 }
 

@@ -15,6 +15,7 @@
 
 #include "bootstrap/apply.hpp"
 #include "bootstrap/console.hpp"
+#include "bootstrap/layer_cache.hpp"
 #include "bootstrap/manifest.hpp"
 
 namespace bootstrap {
@@ -67,11 +68,13 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
                           const CheckOptions& options, const CheckProgress& progress);
 
 // The fetch phase alone: the prepared layer (apt lists + downloaded packages) for `image`, or an
-// empty path when no step needs anything fetched. Cached: a second call downloads nothing.
+// empty path when no step needs anything fetched. Cached: a second call downloads nothing. The
+// layer stays in use (safe from `bootstrap gc`) as long as `in_use` lives.
 std::filesystem::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& image,
                                           const std::filesystem::path& image_root,
                                           const std::string& image_digest, const CheckOptions& options,
-                                          ReleaseReport& report, const CheckProgress& progress);
+                                          ReleaseReport& report, const CheckProgress& progress,
+                                          LayersInUse& in_use);
 
 // What a step's cached layer is keyed by: the previous key, the plugin and its library's
 // digest, the step's config (not its line numbers), and files next to the baseline it names.

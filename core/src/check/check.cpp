@@ -12,6 +12,7 @@
 
 #include "bootstrap/digest.hpp"
 #include "bootstrap/ignore_rules.hpp"
+#include "bootstrap/layer_cache.hpp"
 #include "bootstrap/plan_report.hpp"
 #include "bootstrap/root_host.hpp"
 #include "bootstrap/sandbox/images.hpp"
@@ -46,12 +47,6 @@ double now() {
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + p.string());
 }
 
 // The upper layers of later runs laid over earlier ones, as overlayfs would show them.
@@ -97,41 +92,6 @@ json outcome_json(const StepReport& r) {
   return {{"changes", changes}, {"seconds", r.seconds}};
 }
 
-// A step layer in the cache: tree/ (the upper), manifest.json, outcome.json.
-struct Layer {
-  fs::path dir;
-  fs::path tree() const { return dir / "tree"; }
-  bool exists() const { return fs::exists(dir / "outcome.json"); }
-};
-
-// Moves a finished upper into the cache as a layer, atomically (rename of a complete folder).
-void store_layer(const fs::path& upper, const Layer& layer, const Manifest& manifest, const json& outcome) {
-  fs::path tmp = layer.dir.parent_path() / (".tmp-" + layer.dir.filename().string() + "-" + std::to_string(getpid()));
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  if (rename(upper.c_str(), (tmp / "tree").c_str()) != 0)
-    throw SystemError("rename(\"" + upper.string() + "\", \"" + (tmp / "tree").string() + "\")", errno);
-  write_text(tmp / "manifest.json", manifest.to_json().dump());
-  write_text(tmp / "outcome.json", outcome.dump());
-  if (rename(tmp.c_str(), layer.dir.c_str()) != 0) {
-    int err = errno;
-    fs::remove_all(tmp);
-    if (err != ENOTEMPTY && err != EEXIST) throw SystemError("rename(\"" + tmp.string() + "\")", err);
-  }
-  fs::create_directories(upper);  // the scratch keeps its shape for removal
-}
-
-class CacheLock {
- public:
-  explicit CacheLock(const fs::path& file) : fd_(open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
-    if (!fd_) throw SystemError("open(\"" + file.string() + "\")", errno);
-    if (flock(fd_.get(), LOCK_EX) != 0) throw SystemError("flock(\"" + file.string() + "\")", errno);
-  }
-
- private:
-  UniqueFd fd_;
-};
-
 std::uint64_t tree_bytes(const fs::path& dir) {
   std::uint64_t n = 0;
   std::error_code ec;
@@ -146,7 +106,8 @@ std::uint64_t tree_bytes(const fs::path& dir) {
 // the steps declare, into a layer that runs A and B share.
 fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& image_name,
                              const fs::path& image_root, const std::string& image_digest,
-                             const CheckOptions& options, ReleaseReport& report, const CheckProgress& progress) {
+                             const CheckOptions& options, ReleaseReport& report, const CheckProgress& progress,
+                             LayersInUse& in_use) {
   const fs::path& cache = options.cache_root;
   struct {
     std::string name;
@@ -176,11 +137,10 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
     h.update_field(key);
     sources.emplace_back(s.name, key);
   }
-  fs::path layers = cache / "layers";
-  fs::create_directories(layers);
-  Layer layer{layers / ("fetch-" + h.finish().hex())};
-  CacheLock lock(layers / (layer.dir.filename().string() + ".lock"));
-  if (layer.exists()) {
+  CachedLayer layer = cached_layer(cache, "fetch-" + h.finish().hex());
+  LayerMakeLock lock(layer);
+  if (layer.complete()) {
+    in_use.hold(layer);
     report.fetch_cached = true;
     progress(image.name, "fetch: reusing the prepared layer (nothing downloaded)");
     return layer.tree();
@@ -235,6 +195,7 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   report.fetched_bytes = tree_bytes(scratch.upper() / "var/cache/apt/archives") + tree_bytes(scratch.upper() / "var/lib/apt/lists");
   Manifest m = build_manifest(scratch.upper());
   store_layer(scratch.upper(), layer, m, json{{"fetched_bytes", report.fetched_bytes}});
+  in_use.hold(layer);
   return layer.tree();
 }
 
@@ -294,7 +255,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     report.steps.push_back(o);
   }
 
-  fs::path fetch = prepare_fetch_layer(baseline, image.name, image.root, image.digest, options, report, progress);
+  LayersInUse in_use;  // until every sandbox of this check is gone
+  fs::path fetch = prepare_fetch_layer(baseline, image.name, image.root, image.digest, options, report, progress, in_use);
   IgnoreRules ignore = IgnoreRules::builtin();
   for (const auto& pattern : baseline.baseline.ignore) ignore.add(pattern, "the baseline's ignore rule");
   sandbox::Spec base;
@@ -313,14 +275,14 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   std::string key = digest_bytes(image.digest + "\n" + fetch.string()).hex();
   std::vector<fs::path> layers;
   std::vector<Manifest> layer_manifests;
-  fs::create_directories(cache / "layers");
   bool a_ok = true;
   for (auto& s : baseline.steps) {
     StepOutcome& o = report.steps[static_cast<std::size_t>(s.step.index)];
     key = step_key(key, s, baseline.baseline.dir());
-    Layer layer{cache / "layers" / ("step-" + key)};
-    CacheLock lock(cache / "layers" / ("step-" + key + ".lock"));
-    if (options.use_cache && layer.exists()) {
+    CachedLayer layer = cached_layer(cache, "step-" + key);
+    LayerMakeLock lock(layer);
+    if (options.use_cache && layer.complete()) {
+      in_use.hold(layer);
       json outcome = json::parse(read_text(layer.dir / "outcome.json"));
       o.cached = true;
       o.changes_a = outcome["changes"].size();
@@ -343,8 +305,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     o.changes_a = rep->changes.size();
     o.seconds_a = rep->seconds;
     Manifest m = build_manifest(scratch.upper(), mopts);
-    if (fs::exists(layer.dir)) fs::remove_all(layer.dir);  // --no-cache replaces it
+    if (fs::exists(layer.dir)) remove_layer(layer);  // --no-cache replaces it
     store_layer(scratch.upper(), layer, m, outcome_json(*rep));
+    in_use.hold(layer);
     layers.push_back(layer.tree());
     layer_manifests.push_back(std::move(m));
   }
