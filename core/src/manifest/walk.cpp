@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -182,17 +183,20 @@ class Walker {
     }
     cv_.notify_all();
     // Every path is known once the walk is done: sort them while the pool hashes (workers
-    // write the other fields of the entries, never the path).
+    // write the other fields of the entries, never the path), and make the result's memory
+    // (its page faults) then too.
     std::vector<ManifestEntry*> order;
-    if (!failed_) order = sorted_entries();
+    std::vector<ManifestEntry> out;
+    if (!failed_) {
+      order = sorted_entries();
+      out.resize(order.size());
+    }
     work();  // the walking thread helps with what is left
     for (auto& t : pool) t.join();
     if (error_) std::rethrow_exception(error_);
 
     // Each entry moved once into place; the Manifest constructor then only checks the order.
-    std::vector<ManifestEntry> out;
-    out.reserve(order.size());
-    for (ManifestEntry* e : order) out.push_back(std::move(*e));
+    for (std::size_t i = 0; i < order.size(); ++i) out[i] = std::move(*order[i]);
     return Manifest(std::move(out));
   }
 
@@ -217,10 +221,15 @@ class Walker {
     OpenDir* dir;
   };
 
-  // Beyond this many open directories the walker stops reading ahead and hashes files itself,
-  // so that a wide tree cannot run the process out of fds. (Open directories are the ones with
-  // files in the queue plus the ancestors of subdirectories still to read.)
-  static constexpr int kMaxOpenDirs = 64;
+  // Beyond max_open_dirs() open directories the walker stops reading ahead and hashes files
+  // itself, so that a wide tree cannot run the process out of fds. (Open directories are the
+  // ones with files in the queue plus the ancestors of subdirectories still to read.) Reading
+  // far ahead pays: once the walk is done, the walker sorts the paths while the pool hashes.
+  static int max_open_dirs() {
+    struct rlimit lim {};
+    rlim_t soft = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 1024;
+    return static_cast<int>(std::clamp<rlim_t>(soft / 4, 16, 1024));  // 256 at the usual 1024
+  }
 
   std::vector<ManifestEntry*> sorted_entries() {
     std::vector<ManifestEntry*> order;
@@ -240,7 +249,7 @@ class Walker {
       Subdir sub = stack.back();
       stack.pop_back();
       if (OpenDir* dir = open_subdir(sub)) read_dir(*dir, stack);
-      while (open_dirs_.load(std::memory_order_relaxed) > kMaxOpenDirs && help()) {
+      while (open_dirs_.load(std::memory_order_relaxed) > max_open_dirs_ && help()) {
       }
     }
   }
@@ -507,6 +516,7 @@ class Walker {
   std::deque<ManifestEntry> entries_;  // stable addresses: workers fill entries in place
   std::deque<OpenDir> dirs_;           // stable addresses; only the walker adds
   std::atomic<int> open_dirs_{0};
+  const int max_open_dirs_ = max_open_dirs();
 
   std::mutex mu_;
   std::condition_variable cv_;
