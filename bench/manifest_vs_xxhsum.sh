@@ -4,7 +4,7 @@
 # Goal: ours at or below 0.5x. Page caches are warm for both (the first round is dropped).
 #
 # usage: bench/manifest_vs_xxhsum.sh [ROOTFS]
-#   ROOTFS defaults to /var/cache/bootstrap/images/debian-bookworm (if it exists), else a
+#   ROOTFS defaults to /var/cache/bootstrap/images/debian-bookworm/root (if it exists), else a
 #   minbase bookworm made once with mmdebstrap under /var/tmp/bootstrap-bench (mirror read from
 #   this machine's apt sources), else a copy of /usr/bin + /usr/sbin + /usr/share/doc.
 # env: BOOTSTRAP_MANIFEST_BENCH (the tool; default build/dev/bin/bootstrap-manifest-bench),
@@ -33,7 +33,9 @@ what="given on the command line"
 if [[ -z $root ]]; then
   image=/var/cache/bootstrap/images/debian-bookworm
   made=/var/tmp/bootstrap-bench/bookworm-minbase
-  if [[ -d $image/rootfs ]]; then
+  if [[ -d $image/root/usr ]]; then
+    root=$image/root; what="the bootstrap image cache"
+  elif [[ -d $image/rootfs ]]; then
     root=$image/rootfs; what="the bootstrap image cache"
   elif [[ -d $image/usr ]]; then
     root=$image; what="the bootstrap image cache"
@@ -62,22 +64,28 @@ size=$(du -sh --apparent-size "$root" | cut -f1)
 echo "tree: $root ($what): $entries entries, $files files, $size"
 echo "ours: $("$tool" "$root" --threads "$threads")"
 
-now() { date +%s.%N; }
-ours=() theirs=()
+ours_run() { "$tool" "$root" --threads "$threads"; }
+# (xxhsum draws a progress line on stderr; errors would show as a wrong file count above)
+theirs_run() { find "$root" -type f -print0 | xargs -0 xxhsum -H2; }
+# "wall user+sys" in seconds; bash's `time` counts every process of the command.
+timed() {
+  local TIMEFORMAT='%R %U %S' t
+  t=$({ time "$@" >/dev/null 2>&1; } 2>&1)
+  awk '{printf "%s %.3f\n", $1, $2 + $3}' <<<"$t"
+}
+ours=() theirs=() ours_cpu=() theirs_cpu=()
 for ((i = 0; i <= rounds; i++)); do
-  t0=$(now); "$tool" "$root" --threads "$threads" >/dev/null; t1=$(now)
-  # (xxhsum draws a progress line on stderr; errors would show as a wrong file count above)
-  find "$root" -type f -print0 | xargs -0 xxhsum -H2 >/dev/null 2>&1; t2=$(now)
+  read -r w c < <(timed ours_run)
+  read -r w2 c2 < <(timed theirs_run)
   ((i == 0)) && continue  # warm-up round: fills the page and dentry caches for both
-  ours+=("$(echo "$t1 - $t0" | bc -l)")
-  theirs+=("$(echo "$t2 - $t1" | bc -l)")
+  ours+=("$w") ours_cpu+=("$c") theirs+=("$w2") theirs_cpu+=("$c2")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 m_ours=$(median "${ours[@]}")
 m_theirs=$(median "${theirs[@]}")
-printf '%-52s %10s\n' "command ($rounds rounds, median, warm cache)" "seconds"
-printf '%-52s %10.3f\n' "bootstrap-manifest-bench (threads=${threads/#0/all $(nproc)})" "$m_ours"
-printf '%-52s %10.3f\n' "find -type f -print0 | xargs -0 xxhsum -H2" "$m_theirs"
+printf '%-52s %10s %10s\n' "command ($rounds rounds, median, warm cache)" "seconds" "CPU s"
+printf '%-52s %10.3f %10.3f\n' "bootstrap-manifest-bench (threads=${threads/#0/all $(nproc)})" "$m_ours" "$(median "${ours_cpu[@]}")"
+printf '%-52s %10.3f %10.3f\n' "find -type f -print0 | xargs -0 xxhsum -H2" "$m_theirs" "$(median "${theirs_cpu[@]}")"
 awk -v a="$m_ours" -v b="$m_theirs" \
   'BEGIN {r = a / b; printf "ratio ours/xxhsum: %.2fx (goal <= 0.50x: %s)\n", r, (r <= 0.5 ? "met" : "NOT met")}'
 echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
