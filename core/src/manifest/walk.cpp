@@ -1,6 +1,7 @@
-// build_manifest: one thread walks the upper directory (getdents, plus fstatat for what is not
-// a regular file); regular files go to a pool that opens (by name, relative to their directory's
-// fd), stats, lists xattrs and hashes them.
+// build_manifest: one thread walks the upper directory (getdents; fstat for directories once
+// opened, fstatat for what is neither a directory nor a regular file); regular files go to a
+// pool that opens (by name, relative to their directory's fd), stats, lists xattrs and hashes
+// them.
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -214,7 +215,8 @@ class Walker {
   struct Subdir {
     OpenDir* parent;
     ManifestEntry* entry;
-    dev_t dev;  // from fstatat: another filesystem's root is recorded, not descended into
+    bool stated;  // false: known a directory from getdents; stat'ed through its fd once opened
+    dev_t dev;    // another filesystem's root is recorded, not descended into
   };
   struct Job {
     ManifestEntry* entry;
@@ -279,11 +281,18 @@ class Walker {
     release(*sub.parent);
     if (!fd) throw SystemError("openat(" + host(e.path) + ", O_DIRECTORY|O_NOFOLLOW)", err);
     int f = fd.get();
+    dev_t dev = sub.dev;
+    if (!sub.stated) {  // fstat on the fd: no second lookup of the name
+      struct stat st {};
+      if (::fstat(f, &st) != 0) throw SystemError("fstat(" + host(e.path) + ")", errno);
+      fill_from_stat(e, st, options_.strict_times);
+      dev = st.st_dev;
+    }
     read_xattrs(
         e, [&] { return host(e.path); },
         [f](char* b, std::size_t n) { return ::flistxattr(f, b, n); },
         [f](const char* k, void* b, std::size_t n) { return ::fgetxattr(f, k, b, n); });
-    if (sub.dev != root_dev_) return nullptr;  // one filesystem
+    if (dev != root_dev_) return nullptr;  // one filesystem
     return &new_dir(std::move(fd), &e);
   }
 
@@ -316,6 +325,9 @@ class Walker {
         if (options_.ignore != nullptr && options_.ignore->matches(path)) continue;
         if (d_type == DT_REG) {
           files.push_back(Job{&add_entry(std::move(path)), &dir});
+        } else if (d_type == DT_DIR) {
+          dir.refs.fetch_add(1, std::memory_order_relaxed);  // until the subdirectory is opened
+          stack.push_back(Subdir{&dir, &add_entry(std::move(path)), false, 0});
         } else if (ManifestEntry* f = inspect(dir, name_ptr, std::move(path), stack)) {
           files.push_back(Job{f, &dir});
         }
@@ -348,7 +360,7 @@ class Walker {
         return &e;
       case Type::Dir:
         dir.refs.fetch_add(1, std::memory_order_relaxed);  // until the subdirectory is opened
-        stack.push_back(Subdir{&dir, &e, st.st_dev});
+        stack.push_back(Subdir{&dir, &e, true, st.st_dev});
         return nullptr;
       case Type::Symlink: {
         std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
