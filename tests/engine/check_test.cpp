@@ -204,3 +204,78 @@ TEST_F(CheckTest, JobsChecksImagesInParallelProcessesAndReportsEach) {
 
 }  // namespace
 }  // namespace bootstrap
+
+namespace bootstrap {
+namespace {
+
+// python3's http.server on the loopback, serving `dir`: the fetch phase shares this machine's
+// network, so a real HTTP download reaches it.
+class HttpServer {
+ public:
+  explicit HttpServer(const fs::path& dir) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      execlp("python3", "python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
+             dir.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;  // "Serving HTTP on 127.0.0.1 port N (...)"
+    close(out[0]);
+    auto at = line.find(" port ");
+    if (at == std::string::npos) throw std::runtime_error("http.server said: " + line);
+    port_ = std::stoi(line.substr(at + 6));
+  }
+  ~HttpServer() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  std::string url(const std::string& file) const { return "http://127.0.0.1:" + std::to_string(port_) + "/" + file; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+TEST_F(CheckTest, AFileAStepDeclaresIsDownloadedInTheFetchPhaseAndItsSha256Checked) {
+  BOOTSTRAP_SKIP_UNLESS(fs::exists("/usr/bin/python3"), "needs python3 for a local HTTP server");
+  BOOTSTRAP_SKIP_UNLESS(fs::exists("/usr/lib/apt/apt-helper"), "needs apt's apt-helper (Debian's apt)");
+  testing::TempDir www;
+  std::ofstream(www / "payload.txt") << "fetched over http\n";
+  auto sum = testing::run({"/usr/bin/sha256sum", (www / "payload.txt").string()});
+  ASSERT_EQ(sum.status, 0);
+  std::string sha = sum.out.substr(0, 64);
+  HttpServer http(www.path());
+  auto baseline = [&](const std::string& digest) {
+    return "baseline: t\nos: [bookworm]\nsteps:\n  - fetched_file: {url: '" + http.url("payload.txt") +
+           "', sha256: " + digest + ", name: payload.txt}\n";
+  };
+
+  auto r = check(baseline(sha), {"--show-changes"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" /srv/fetched/payload.txt\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("bootstrap-fetched"), std::string::npos) << "fetched files are not the step's changes\n" << r.out;
+  EXPECT_GT(report()["releases"][0]["fetched_bytes"].get<std::uint64_t>(), 0u);
+
+  std::string wrong(64, '0');
+  auto bad = check(baseline(wrong));
+  EXPECT_NE(bad.status, 0) << bad.out << bad.err;
+  std::string all = bad.out + bad.err;
+  EXPECT_NE(all.find("apt-helper"), std::string::npos) << all;
+  EXPECT_NE(all.find("payload.txt"), std::string::npos) << all;
+  EXPECT_NE(all.find("Hash Sum mismatch"), std::string::npos) << all;
+
+  auto unsafe = check("baseline: t\nos: [bookworm]\nsteps:\n  - fetched_file: {url: '" + http.url("payload.txt") +
+                      "', sha256: " + sha + ", name: ../escape}\n");
+  EXPECT_NE(unsafe.status, 0);
+  EXPECT_NE((unsafe.out + unsafe.err).find("'../escape' (for " + http.url("payload.txt") + ") is not a plain file name"),
+            std::string::npos) << unsafe.out << unsafe.err;
+}
+
+}  // namespace
+}  // namespace bootstrap

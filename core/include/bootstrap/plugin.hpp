@@ -153,11 +153,15 @@ struct Check {
 };
 
 // What a plugin needs downloaded before apply runs offline.
+// A file downloaded in the fetch phase (by apt's own downloader, apt-helper download-file:
+// http, https and file URLs, the machine's proxy settings). During apply it is at
+// kFetchedFilesDir/<name>, read-only, the same for runs A and B.
 struct FetchFile {
   std::string url;
-  std::string sha256;  // expected digest, hex; empty when the source is trusted (file://)
-  std::string name;    // name in the fetched-files cache
+  std::string sha256;  // expected digest, hex; may be empty only for file:// URLs
+  std::string name;    // a plain file name: its name in kFetchedFilesDir
 };
+inline constexpr const char* kFetchedFilesDir = "/var/cache/bootstrap-fetched";
 struct AptSource {
   std::string deb_line;     // "deb [signed-by=...] http://... bookworm main" (signed-by is rewritten)
   std::string key_file;     // absolute path on the machine running bootstrap

@@ -4,8 +4,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -92,6 +95,26 @@ json outcome_json(const StepReport& r) {
   return {{"changes", changes}, {"seconds", r.seconds}};
 }
 
+// Files to fetch: plain, distinct names; a SHA-256 for everything that is not a local file.
+void check_fetch_files(std::vector<FetchFile>& files) {
+  std::map<std::string, const FetchFile*> by_name;
+  for (auto& f : files) {
+    if (f.name.empty() || f.name == "." || f.name == ".." || f.name.find('/') != std::string::npos)
+      throw std::runtime_error("fetch: '" + f.name + "' (for " + f.url + ") is not a plain file name");
+    for (char& c : f.sha256) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool hex = f.sha256.size() == 64 && f.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!f.sha256.empty() && !hex) throw std::runtime_error("fetch: " + f.url + ": sha256 '" + f.sha256 + "' is not 64 hex digits");
+    if (f.sha256.empty() && f.url.rfind("file://", 0) != 0)
+      throw std::runtime_error("fetch: " + f.url + ": a download needs the sha256 it must have");
+    auto [it, fresh] = by_name.emplace(f.name, &f);
+    if (!fresh && (it->second->url != f.url || it->second->sha256 != f.sha256))
+      throw std::runtime_error("fetch: two steps want different files named '" + f.name + "' (" + it->second->url + ", " + f.url + ")");
+  }
+  std::sort(files.begin(), files.end(), [](const FetchFile& a, const FetchFile& b) { return a.name < b.name; });
+  files.erase(std::unique(files.begin(), files.end(), [](const FetchFile& a, const FetchFile& b) { return a.name == b.name; }),
+              files.end());
+}
+
 std::uint64_t tree_bytes(const fs::path& dir) {
   std::uint64_t n = 0;
   std::error_code ec;
@@ -125,12 +148,17 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   }
   if (all.empty()) return {};
   report.fetch_needed = true;
-  if (!all.files.empty()) throw std::runtime_error("fetching files by URL is not supported yet");
+  check_fetch_files(all.files);
   Hasher h;
   h.update_field("bootstrap fetch layer v1");
   h.update_field(image.digest);
   std::vector<std::pair<std::string, std::string>> sources;  // (name, key bytes)
   for (const auto& p : all.packages) h.update_field(p);
+  for (const auto& f : all.files) {
+    h.update_field(f.url);
+    h.update_field(f.sha256);
+    h.update_field(f.name);
+  }
   for (const auto& s : all.apt_sources) {
     std::string key = read_text(s.key_file);
     h.update_field(s.deb_line);
@@ -145,7 +173,10 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
     progress(image.name, "fetch: reusing the prepared layer (nothing downloaded)");
     return layer.tree();
   }
-  progress(image.name, fmt::format("fetch: apt-get update and download of {} package(s), with the network", all.packages.size()));
+  std::vector<std::string> what;
+  if (!all.packages.empty() || !all.apt_sources.empty()) what.push_back(fmt::format("apt-get update and download of {} package(s)", all.packages.size()));
+  if (!all.files.empty()) what.push_back(fmt::format("download of {} file(s)", all.files.size()));
+  progress(image.name, fmt::format("fetch: {}, with the network", fmt::join(what, ", ")));
   sandbox::Scratch scratch(cache);
   sandbox::Spec spec;
   spec.lowers = {image.root};
@@ -155,7 +186,8 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   if (image.name == "host" && visible_in_host_image(cache)) spec.masked = {cache.string()};
   auto packages = all.packages;
   auto apt_sources = all.apt_sources;
-  auto sb = sandbox::Sandbox::start(spec, [packages, apt_sources, sources](int fd) {
+  auto files = all.files;
+  auto sb = sandbox::Sandbox::start(spec, [packages, apt_sources, sources, files](int fd) {
     RootHost host("/");
     auto say = [fd](const std::string& s) { (void)!::write(fd, s.data(), s.size()); };
     for (std::size_t i = 0; i < apt_sources.size(); ++i) {
@@ -165,10 +197,20 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
       host.write_file(key_path, sources[i].second, 0644, 0, 0);
       host.write_file("/etc/apt/sources.list.d/" + s.name + ".list", s.deb_line + "\n", 0644, 0, 0);
     }
-    std::vector<Command> commands = {{{"apt-get", "update", "-q"}, {}, "", "/", 0, 0}};
+    std::vector<Command> commands;
+    if (!packages.empty() || !apt_sources.empty()) commands.push_back({{"apt-get", "update", "-q"}, {}, "", "/", 0, 0});
     Command download{{"apt-get", "install", "-y", "-q", "--download-only", "-o", "APT::Keep-Downloaded-Packages=true"}, {}, "", "/", 0, 0};
     download.argv.insert(download.argv.end(), packages.begin(), packages.end());
     if (!packages.empty()) commands.push_back(download);
+    if (!files.empty()) host.make_dir(kFetchedFilesDir, 0755, 0, 0);
+    for (const auto& f : files) {
+      // apt's downloader: its proxy settings, TLS, and the hash checked before the file lands.
+      Command get{{"/usr/lib/apt/apt-helper", "-o", "APT::Sandbox::User=root", "download-file", f.url,
+                   std::string(kFetchedFilesDir) + "/" + f.name},
+                  {}, "", "/", 0, 0};
+      if (!f.sha256.empty()) get.argv.push_back("SHA256:" + f.sha256);
+      commands.push_back(get);
+    }
     for (const auto& c : commands) {
       CommandResult r = host.run(c);
       if (!r.ok()) {
@@ -192,7 +234,8 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   sandbox::Result r = sb.wait();
   if (r.status != 0)
     throw std::runtime_error("fetch phase failed (" + r.describe() + "): " + r.data);
-  report.fetched_bytes = tree_bytes(scratch.upper() / "var/cache/apt/archives") + tree_bytes(scratch.upper() / "var/lib/apt/lists");
+  report.fetched_bytes = tree_bytes(scratch.upper() / "var/cache/apt/archives") + tree_bytes(scratch.upper() / "var/lib/apt/lists") +
+                         tree_bytes(scratch.upper() / fs::path(kFetchedFilesDir).relative_path());
   Manifest m = build_manifest(scratch.upper());
   store_layer(scratch.upper(), layer, m, json{{"fetched_bytes", report.fetched_bytes}});
   in_use.hold(layer);

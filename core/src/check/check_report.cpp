@@ -65,11 +65,14 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       ++failed;
       continue;
     }
-    console.out(console.dim(fmt::format("  fetch: {}", !r.fetch_needed ? "nothing to fetch"
-                                                       : r.fetch_cached ? "prepared layer reused, 0 bytes fetched"
-                                                                        : fmt::format("{:.1f} MB fetched", static_cast<double>(r.fetched_bytes) / 1e6))));
-    console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}", "step", "plugin", "changes A", "changes B",
-                            "re-apply", "time A", "time B", "checks"));
+    // No steps: the check stopped before the runs (image or fetch failed); the verdict says why.
+    if (!r.steps.empty()) {
+      console.out(console.dim(fmt::format("  fetch: {}", !r.fetch_needed ? "nothing to fetch"
+                                                         : r.fetch_cached ? "prepared layer reused, 0 bytes fetched"
+                                                                          : fmt::format("{:.1f} MB fetched", static_cast<double>(r.fetched_bytes) / 1e6))));
+      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}", "step", "plugin", "changes A", "changes B",
+                              "re-apply", "time A", "time B", "checks"));
+    }
     double saved = 0;
     for (const StepOutcome& o : r.steps) {
       std::size_t ok = 0;
