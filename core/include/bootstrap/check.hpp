@@ -53,7 +53,12 @@ struct ReleaseReport {
   std::vector<StepOutcome> steps;
   Verdict applied, repeatable, idempotent, verified;
   std::string environment_error;  // the release could not be checked at all (exit 3)
-  std::vector<std::pair<std::string, std::string>> changes;  // (created|modified|removed, path)
+  struct ChangedPath {
+    std::string kind;  // created, modified, removed
+    std::string path;
+    int step = -1;     // 0-based index of the step that wrote it last (-1: not known)
+  };
+  std::vector<ChangedPath> changes;  // what the baseline writes, sorted by path
   std::string manifest_digest;
   std::uint64_t fetched_bytes = 0;
   bool fetch_cached = false;

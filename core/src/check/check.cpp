@@ -115,6 +115,27 @@ void check_fetch_files(std::vector<FetchFile>& files) {
               files.end());
 }
 
+// The layer (index) that last changed `path`: the top-most one whose entry differs from the one
+// below it. A folder that overlay merely copied up, to hold a later step's file, is not the later
+// step's doing. -1 when no layer holds it.
+int layer_that_wrote(const std::string& path, const std::vector<Manifest>& layers) {
+  auto same = [](ManifestEntry a, ManifestEntry b) {
+    a.mtime_ns = b.mtime_ns = 0;
+    a.opaque = b.opaque = false;
+    return a == b;
+  };
+  const ManifestEntry* above = nullptr;
+  int at = -1;
+  for (std::size_t i = layers.size(); i-- > 0;) {
+    const ManifestEntry* e = layers[i].find(path);
+    if (e == nullptr) continue;
+    if (above != nullptr && !same(*above, *e)) return at;
+    above = e;
+    at = static_cast<int>(i);
+  }
+  return at;
+}
+
 std::uint64_t tree_bytes(const fs::path& dir) {
   std::uint64_t n = 0;
   std::error_code ec;
@@ -387,11 +408,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   auto diffs = compare(ma, mb, ignore, options.strict_times);
   for (const auto& d : diffs) {
     std::string writer;
-    for (std::size_t i = layer_manifests.size(); i-- > 0;)
-      if (layer_manifests[i].find(d.path) != nullptr) {
-        writer = " (written by " + step_name(baseline.steps[i].step) + ")";
-        break;
-      }
+    if (int i = layer_that_wrote(d.path, layer_manifests); i >= 0)
+      writer = " (written by " + step_name(baseline.steps[static_cast<std::size_t>(i)].step) + ")";
     report.repeatable.messages.push_back(d.to_string() + writer);
   }
   report.repeatable.passed = diffs.empty();
@@ -446,8 +464,11 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   report.verified.passed = report.verified.messages.empty();
 
   // What the baseline writes, for --show-changes.
-  for (const auto& c : list_changes(ma, below))
-    report.changes.emplace_back(std::string(to_string(c.kind)), c.entry->path);
+  for (const auto& c : list_changes(ma, below)) {
+    int i = layer_that_wrote(c.entry->path, layer_manifests);
+    int step = i < 0 ? -1 : baseline.steps[static_cast<std::size_t>(i)].step.index;
+    report.changes.push_back({std::string(to_string(c.kind)), c.entry->path, step});
+  }
   report.seconds = now() - t0;
   return report;
 }

@@ -49,6 +49,36 @@ std::vector<NamedVerdict> verdicts(const ReleaseReport& r) {
   return {{"applied", &r.applied}, {"repeatable", &r.repeatable}, {"idempotent", &r.idempotent}, {"verified", &r.verified}};
 }
 
+// --show-changes: one line per path with the step that wrote it, except that a created folder
+// whose whole content one step created, and which holds more than a screenful, is one line with
+// a count (a venv, a package's tree). -v lists every path. Paths sharing a prefix are contiguous
+// in sorted order, so a folder's content is the range after it that starts with "folder/".
+void print_changes(Console& console, const ConfiguredBaseline& baseline, const ReleaseReport& r) {
+  constexpr std::size_t kFold = 12;
+  auto by = [&](int step) {
+    return step >= 0 && static_cast<std::size_t>(step) < baseline.steps.size() ? step_name(baseline.steps[static_cast<std::size_t>(step)].step)
+                                                                               : std::string("?");
+  };
+  console.out(fmt::format("  what '{}' writes on {} ({} paths):", baseline.baseline.name, r.release, r.changes.size()));
+  const auto& c = r.changes;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    std::string prefix = c[i].path == "/" ? "/" : c[i].path + "/";
+    std::size_t end = i + 1;
+    while (end < c.size() && c[end].path.compare(0, prefix.size(), prefix) == 0) ++end;
+    std::size_t inside = end - i - 1;
+    bool fold = console.verbosity() == 0 && c[i].kind == "created" && inside > kFold;
+    for (std::size_t k = i + 1; fold && k < end; ++k) fold = c[k].kind == "created" && c[k].step == c[i + 1].step;
+    if (fold) {
+      console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path,
+                              console.dim(fmt::format("by {}, and {} paths inside by {} (-v lists them)", by(c[i].step), inside,
+                                                      by(c[i + 1].step)))));
+      i = end - 1;
+      continue;
+    }
+    console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path, console.dim("by " + by(c[i].step))));
+  }
+}
+
 }  // namespace
 
 void print_check_report(Console& console, const ConfiguredBaseline& baseline,
@@ -101,10 +131,7 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       for (const auto& c : o.checks)
         if (c.passed && c.headline && c.name.rfind("A: ", 0) == 0)
           console.out(console.dim("  " + c.detail));
-    if (show_changes) {
-      console.out(fmt::format("  what '{}' writes on {} ({} paths):", baseline.baseline.name, r.release, r.changes.size()));
-      for (const auto& [kind, path] : r.changes) console.out(fmt::format("    {:<9} {}", kind, path));
-    }
+    if (show_changes) print_changes(console, baseline, r);
   }
   console.out("");
   console.out(fmt::format("{} passed, {} failed", passed, failed));
@@ -124,7 +151,7 @@ std::string release_json(const ReleaseReport& r) {
   for (const auto& [name, verdict] : verdicts(r))
     v[name] = {{"passed", verdict->passed}, {"ran", verdict->ran}, {"messages", verdict->messages}};
   json changes = json::array();
-  for (const auto& [kind, path] : r.changes) changes.push_back({{"kind", kind}, {"path", path}});
+  for (const auto& c : r.changes) changes.push_back({{"kind", c.kind}, {"path", c.path}, {"step", c.step + 1}});
   return json{{"image", r.image}, {"release", r.release}, {"image_digest", r.image_digest}, {"passed", r.passed()},
               {"environment_error", r.environment_error}, {"seconds", r.seconds}, {"fetched_bytes", r.fetched_bytes},
               {"fetch_cached", r.fetch_cached}, {"fetch_needed", r.fetch_needed}, {"manifest_digest", r.manifest_digest},
@@ -166,7 +193,7 @@ ReleaseReport release_from_json(const std::string& text) {
     for (const auto& c : js.at("checks")) o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail"), c.at("headline")});
     r.steps.push_back(std::move(o));
   }
-  for (const auto& c : j.at("changes")) r.changes.emplace_back(c.at("kind"), c.at("path"));
+  for (const auto& c : j.at("changes")) r.changes.push_back({c.at("kind"), c.at("path"), c.value("step", 0) - 1});
   return r;
 }
 
