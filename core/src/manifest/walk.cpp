@@ -189,9 +189,13 @@ class Walker {
     // (its page faults) then too.
     std::vector<ManifestEntry*> order;
     std::vector<ManifestEntry> out;
-    if (!failed_) {
-      order = sorted_entries();
-      out.resize(order.size());
+    try {
+      if (!failed_) {
+        order = sorted_entries();
+        out.resize(order.size());
+      }
+    } catch (...) {  // (bad_alloc) the pool must still be joined
+      fail(std::current_exception());
     }
     work();  // the walking thread helps with what is left
     for (auto& t : pool) t.join();
