@@ -314,6 +314,22 @@ TEST(BuildManifest, KeepsSecurityCapability) {
   EXPECT_EQ(x[0].second.size(), sizeof cap);
 }
 
+TEST(BuildManifest, ReadsXattrsOfSymlinksAndSpecialFilesWithoutFollowingThem) {
+  BOOTSTRAP_REQUIRE_ROOT();  // trusted.* xattrs; user.* ones are not allowed on symlinks
+  TempTree t;
+  t.file("etc/target", "x");
+  ASSERT_TRUE(set_xattr(t / "etc/target", "trusted.bootstrap.target", "not me"));
+  t.symlink("etc/link", "target");
+  ASSERT_TRUE(set_xattr(t / "etc/link", "trusted.bootstrap.link", "the link's own"));
+  ASSERT_EQ(::mkfifo((t / "run-fifo").c_str(), 0600), 0);
+  ASSERT_TRUE(set_xattr(t / "run-fifo", "trusted.bootstrap.fifo", "1"));
+  Manifest m = build_manifest(t.root());
+  using X = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(m.find("/etc/link")->xattrs, (X{{"trusted.bootstrap.link", "the link's own"}}));
+  EXPECT_EQ(m.find("/run-fifo")->xattrs, (X{{"trusted.bootstrap.fifo", "1"}}));
+  EXPECT_EQ(m.find("/etc/target")->xattrs, (X{{"trusted.bootstrap.target", "not me"}}));
+}
+
 TEST(ListChanges, CreatedModifiedRemovedAndCopiedUpParentsLeftOut) {
   TempTree lower, upper;
   lower.file("etc/passwd", "root");
