@@ -1,11 +1,12 @@
 // bootstrap check: prove a baseline applied, repeatable, idempotent and verified in sandboxes.
 //
 //   fetch (network)  -> prepared layer: apt lists + downloaded packages, shared by A and B
-//   run A (offline)  -> one cached layer per step          } in parallel
-//   run B (offline)  -> from scratch, always               }
+//   run A (offline)  -> one cached layer per step, then      } in parallel
+//                       its re-apply and its checks          }
+//   run B (offline)  -> from scratch, always, then its checks }
 //   re-apply on A    -> no change reported, manifest unchanged   (idempotent)
 //   A == B modulo ignore rules                                     (repeatable)
-//   every check passes on A (after the re-apply) and on B          (verified)
+//   every check passes on A and on B                               (verified)
 #pragma once
 
 #include <filesystem>

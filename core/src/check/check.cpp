@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "bootstrap/digest.hpp"
@@ -376,6 +377,19 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     layer_manifests.push_back(std::move(m));
   }
 
+  // A is done: its re-apply (idempotent) and its checks need nothing of B, so they run while B
+  // still works (with run A cached, B's apply is all the time there is).
+  std::optional<sandbox::Scratch> scratch_r;
+  std::optional<SandboxedSteps> reapply, verify_a;
+  if (a_ok) {
+    progress(image_name, "re-apply on A, and checks on A, while run B goes on");
+    scratch_r.emplace(cache);
+    reapply.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(layers, fetch, image), &*scratch_r, "run-a"),
+                                          {all_steps(baseline), {}}));
+    verify_a.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(layers, fetch, image), nullptr, "run-a"),
+                                           {{}, all_steps(baseline)}));
+  }
+
   StepsResult b = run_b.finish();
   for (const auto& r : b.applied) {
     StepOutcome& o = report.steps.at(static_cast<std::size_t>(r.index));
@@ -414,15 +428,11 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   }
   report.repeatable.passed = diffs.empty();
 
-  // Re-apply on A (idempotent), and B's checks, in parallel; then A's checks.
-  progress(image_name, "re-apply on A, and checks on B");
-  sandbox::Scratch scratch_r(cache);
-  sandbox::Spec spec_r = spec_over(base, lowers_of(layers, fetch, image), &scratch_r, "run-a");
-  auto reapply = SandboxedSteps::start(baseline, spec_r, {all_steps(baseline), {}});
+  progress(image_name, "checks on B");
   sandbox::Spec spec_bv = spec_over(base, lowers_of({scratch_b.upper()}, fetch, image), nullptr, "run-b");
-  auto verify_b = SandboxedSteps::start(baseline, spec_bv, {{}, all_steps(baseline)});
-  StepsResult r = reapply.finish();
-  StepsResult vb = verify_b.finish();
+  StepsResult vb = SandboxedSteps::start(baseline, spec_bv, {{}, all_steps(baseline)}).finish();
+  StepsResult r = reapply->finish();
+  StepsResult va = verify_a->finish();
 
   report.idempotent.ran = true;
   for (const auto& rep : r.applied) {
@@ -434,7 +444,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
                                                        change_verb(c.kind), c.what, c.detail.empty() ? "" : " (" + c.detail + ")"));
   }
   if (!r.crash.empty()) report.idempotent.messages.push_back("re-apply: " + r.crash);
-  Manifest mr = build_manifest(scratch_r.upper(), mopts);
+  Manifest mr = build_manifest(scratch_r->upper(), mopts);
   for (const auto& d : compare(ma, without_meaningless_opaque(merge(ma, mr), below), ignore, options.strict_times)) {
     std::string writer;
     for (const auto& rep : r.applied)
@@ -444,11 +454,6 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   }
   report.idempotent.passed = report.idempotent.messages.empty();
 
-  progress(image_name, "checks on A");
-  std::vector<fs::path> a_after_reapply = layers;
-  a_after_reapply.push_back(scratch_r.upper());
-  sandbox::Spec spec_av = spec_over(base, lowers_of(a_after_reapply, fetch, image), nullptr, "run-a");
-  StepsResult va = SandboxedSteps::start(baseline, spec_av, {{}, all_steps(baseline)}).finish();
 
   report.verified.ran = true;
   for (auto& o : report.steps) {
