@@ -282,3 +282,35 @@ TEST_F(CheckTest, AFileAStepDeclaresIsDownloadedInTheFetchPhaseAndItsSha256Check
 
 }  // namespace
 }  // namespace bootstrap
+
+namespace bootstrap {
+namespace {
+
+TEST_F(CheckTest, AFileUrlNamesAFileOnThisMachineAndItsContentKeysTheFetchLayer) {
+  BOOTSTRAP_SKIP_UNLESS(fs::exists("/usr/lib/apt/apt-helper"), "needs apt's apt-helper (Debian's apt)");
+  testing::TempDir src;
+  std::ofstream(src / "local.txt") << "first\n";
+  std::string text = "baseline: t\nos: [bookworm]\nsteps:\n  - fetched_file: {url: 'file://" + (src / "local.txt").string() +
+                     "', name: local.txt}\n";
+  auto first = check(text, {"--show-changes"});
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find(" /srv/fetched/local.txt  by fetched_file (step 1)"), std::string::npos) << first.out;
+  EXPECT_FALSE(report()["releases"][0]["fetch_cached"].get<bool>());
+
+  auto same = check(text);
+  ASSERT_EQ(same.status, 0) << same.out << same.err;
+  EXPECT_TRUE(report()["releases"][0]["fetch_cached"].get<bool>()) << "same file, same layer";
+
+  std::ofstream(src / "local.txt") << "second\n";
+  auto changed = check(text);
+  ASSERT_EQ(changed.status, 0) << changed.out << changed.err;
+  EXPECT_FALSE(report()["releases"][0]["fetch_cached"].get<bool>()) << "new content, fetched again";
+
+  auto missing = check("baseline: t\nos: [bookworm]\nsteps:\n  - fetched_file: {url: 'file:///no/such/file', name: x}\n");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE((missing.out + missing.err).find("file:///no/such/file: not a readable file on this machine"), std::string::npos)
+      << missing.out << missing.err;
+}
+
+}  // namespace
+}  // namespace bootstrap

@@ -154,8 +154,9 @@ struct Check {
 
 // What a plugin needs downloaded before apply runs offline.
 // A file downloaded in the fetch phase (by apt's own downloader, apt-helper download-file:
-// http, https and file URLs, the machine's proxy settings). During apply it is at
-// kFetchedFilesDir/<name>, read-only, the same for runs A and B.
+// http and https URLs, the machine's proxy settings; file:///absolute/path for a file on the
+// machine running bootstrap). During apply it is at kFetchedFilesDir/<name>, the same for runs
+// A and B.
 struct FetchFile {
   std::string url;
   std::string sha256;  // expected digest, hex; may be empty only for file:// URLs

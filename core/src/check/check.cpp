@@ -100,7 +100,8 @@ json outcome_json(const StepReport& r) {
 void check_fetch_files(std::vector<FetchFile>& files) {
   std::map<std::string, const FetchFile*> by_name;
   for (auto& f : files) {
-    if (f.name.empty() || f.name == "." || f.name == ".." || f.name.find('/') != std::string::npos)
+    bool control = std::any_of(f.name.begin(), f.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (f.name.empty() || f.name == "." || f.name == ".." || f.name.find('/') != std::string::npos || control)
       throw std::runtime_error("fetch: '" + f.name + "' (for " + f.url + ") is not a plain file name");
     for (char& c : f.sha256) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     bool hex = f.sha256.size() == 64 && f.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -135,6 +136,16 @@ int layer_that_wrote(const std::string& path, const std::vector<Manifest>& layer
     at = static_cast<int>(i);
   }
   return at;
+}
+
+// The digest of a file:// URL's file on this machine (the URL's path is absolute).
+std::string local_file_digest(const FetchFile& f) {
+  std::string path = f.url.substr(7);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st{};
+  if (path.empty() || path[0] != '/' || !fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw std::runtime_error("fetch: " + f.url + ": not a readable file on this machine (file:// takes an absolute path)");
+  return digest_fd(fd.get()).hex();
 }
 
 std::uint64_t tree_bytes(const fs::path& dir) {
@@ -180,6 +191,8 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
     h.update_field(f.url);
     h.update_field(f.sha256);
     h.update_field(f.name);
+    // A local file may change under the same name: its content is part of the key.
+    if (f.url.rfind("file://", 0) == 0) h.update_field(local_file_digest(f));
   }
   for (const auto& s : all.apt_sources) {
     std::string key = read_text(s.key_file);
@@ -209,6 +222,15 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   auto packages = all.packages;
   auto apt_sources = all.apt_sources;
   auto files = all.files;
+  // A file:// URL names a file on this machine, which the image may not have: it is bound
+  // read-only into the sandbox's /run (a tmpfs, so it never lands in the layer), and fetched
+  // from there like any other URL.
+  for (auto& f : files) {
+    if (f.url.rfind("file://", 0) != 0) continue;
+    std::string inside = "/run/bootstrap-fetch/" + f.name;
+    spec.binds.push_back({fs::path(f.url.substr(7)), inside, true});
+    f.url = "file://" + inside;
+  }
   auto sb = sandbox::Sandbox::start(spec, [packages, apt_sources, sources, files](int fd) {
     RootHost host("/");
     auto say = [fd](const std::string& s) { (void)!::write(fd, s.data(), s.size()); };
@@ -226,10 +248,15 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
     if (!packages.empty()) commands.push_back(download);
     if (!files.empty()) host.make_dir(kFetchedFilesDir, 0755, 0, 0);
     for (const auto& f : files) {
+      std::string target = std::string(kFetchedFilesDir) + "/" + f.name;
+      if (f.url.rfind("file://", 0) == 0) {
+        // Bound in read-only (see below): a copy, and the hash checked when there is one.
+        commands.push_back({{"cp", "--", f.url.substr(7), target}, {}, "", "/", 0, 0});
+        if (!f.sha256.empty()) commands.push_back({{"sha256sum", "--check", "--strict", "-"}, {}, f.sha256 + "  " + target + "\n", "/", 0, 0});
+        continue;
+      }
       // apt's downloader: its proxy settings, TLS, and the hash checked before the file lands.
-      Command get{{"/usr/lib/apt/apt-helper", "-o", "APT::Sandbox::User=root", "download-file", f.url,
-                   std::string(kFetchedFilesDir) + "/" + f.name},
-                  {}, "", "/", 0, 0};
+      Command get{{"/usr/lib/apt/apt-helper", "-o", "APT::Sandbox::User=root", "download-file", f.url, target}, {}, "", "/", 0, 0};
       if (!f.sha256.empty()) get.argv.push_back("SHA256:" + f.sha256);
       commands.push_back(get);
     }
