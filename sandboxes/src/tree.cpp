@@ -244,4 +244,15 @@ void move_tree(const std::filesystem::path& src, const std::filesystem::path& ds
   remove_tree(src);
 }
 
+std::uint64_t tree_bytes(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::uint64_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
+  }
+  return n;
+}
+
 }  // namespace bootstrap::sandbox

@@ -21,6 +21,7 @@
 #include "bootstrap/root_host.hpp"
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
+#include "bootstrap/sandbox/tree.hpp"
 #include "bootstrap/sandboxed_steps.hpp"
 #include "bootstrap/system_error.hpp"
 
@@ -146,14 +147,6 @@ std::string local_file_digest(const FetchFile& f) {
   if (path.empty() || path[0] != '/' || !fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
     throw std::runtime_error("fetch: " + f.url + ": not a readable file on this machine (file:// takes an absolute path)");
   return digest_fd(fd.get()).hex();
-}
-
-std::uint64_t tree_bytes(const fs::path& dir) {
-  std::uint64_t n = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
-  return n;
 }
 
 }  // namespace
@@ -283,8 +276,8 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   sandbox::Result r = sb.wait();
   if (r.status != 0)
     throw std::runtime_error("fetch phase failed (" + r.describe() + "): " + r.data);
-  report.fetched_bytes = tree_bytes(scratch.upper() / "var/cache/apt/archives") + tree_bytes(scratch.upper() / "var/lib/apt/lists") +
-                         tree_bytes(scratch.upper() / fs::path(kFetchedFilesDir).relative_path());
+  report.fetched_bytes = sandbox::tree_bytes(scratch.upper() / "var/cache/apt/archives") + sandbox::tree_bytes(scratch.upper() / "var/lib/apt/lists") +
+                         sandbox::tree_bytes(scratch.upper() / fs::path(kFetchedFilesDir).relative_path());
   Manifest m = build_manifest(scratch.upper());
   store_layer(scratch.upper(), layer, m, json{{"fetched_bytes", report.fetched_bytes}});
   in_use.hold(layer);

@@ -50,16 +50,6 @@ fs::path sibling(const CachedLayer& layer, const char* suffix) {
   return layer.dir.parent_path() / (layer.dir.filename().string() + suffix);
 }
 
-std::uint64_t bytes_in(const fs::path& dir) {
-  std::uint64_t n = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
-  }
-  return n;
-}
-
 bool is_layer_name(const std::string& name) { return name.rfind("step-", 0) == 0 || name.rfind("fetch-", 0) == 0; }
 
 }  // namespace
@@ -120,7 +110,7 @@ std::vector<PrunedLayer> prune_layers(const fs::path& cache_root, std::chrono::s
       CachedLayer layer{layers / layer_name};
       UniqueFd make = lock_file(sibling(layer, ".lock"), LOCK_EX | LOCK_NB);
       if (!make) continue;
-      PrunedLayer p{entry.path(), bytes_in(entry.path())};
+      PrunedLayer p{entry.path(), sandbox::tree_bytes(entry.path())};
       sandbox::remove_tree(entry.path());
       pruned.push_back(p);
       continue;
@@ -135,7 +125,7 @@ std::vector<PrunedLayer> prune_layers(const fs::path& cache_root, std::chrono::s
     if (!use) continue;   // in a running check's sandboxes
     mtime = fs::last_write_time(layer.dir, ec);  // used meanwhile?
     if (ec || now - mtime < unused_for) continue;
-    PrunedLayer p{layer.dir, bytes_in(layer.dir)};
+    PrunedLayer p{layer.dir, sandbox::tree_bytes(layer.dir)};
     // Out of sight first (a rename is atomic), then removed; a crash in between leaves an
     // .old- folder that the next prune takes.
     fs::path old = layers / (".old-" + name + "-" + std::to_string(getpid()));
@@ -152,7 +142,7 @@ std::vector<PrunedLayer> prune_layers(const fs::path& cache_root, std::chrono::s
     if (name.rfind(".old-", 0) != 0 || !fs::exists(entry.path(), ec)) continue;
     pid_t owner = static_cast<pid_t>(std::atoi(name.substr(name.rfind('-') + 1).c_str()));
     if (owner > 0 && (kill(owner, 0) == 0 || errno == EPERM)) continue;
-    PrunedLayer p{entry.path(), bytes_in(entry.path())};
+    PrunedLayer p{entry.path(), sandbox::tree_bytes(entry.path())};
     sandbox::remove_tree(entry.path());
     pruned.push_back(p);
   }

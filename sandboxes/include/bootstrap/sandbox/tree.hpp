@@ -2,6 +2,7 @@
 // opaque directories (trusted.overlay.opaque), root-owned mode-000 work dirs.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 
 namespace bootstrap::sandbox {
@@ -15,6 +16,10 @@ void remove_tree_at(int parent_fd, const char* name);
 // (overlay's bookkeeping xattrs except "opaque" are left out). `dst_dir` exists and is empty.
 void copy_tree(int src_dir_fd, int dst_dir_fd);
 void copy_tree(const std::filesystem::path& src, const std::filesystem::path& dst);
+
+// du --apparent-size of the regular files below `dir` (symlinks not followed, unreadable
+// folders skipped; 0 when `dir` is missing).
+std::uint64_t tree_bytes(const std::filesystem::path& dir);
 
 // Moves `src` (a directory) to `dst` (missing or an empty directory): rename when both are on
 // one filesystem, copy_tree + remove_tree otherwise.
