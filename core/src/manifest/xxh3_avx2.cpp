@@ -16,24 +16,10 @@
 namespace bootstrap::xxh3 {
 namespace {
 
-static_assert(sizeof(XXH3_state_t) <= kStateSize && alignof(XXH3_state_t) <= kStateAlign);
-
-Hash128 hash(const void* data, std::size_t size) {
-  XXH128_hash_t h = XXH3_128bits(data, size);
-  return {h.low64, h.high64};
-}
+#include "xxh3_kernel_functions.inc"
 
 // Nothing in a reset depends on the vector width; the generic kernel's is as good.
 void reset(void* state) { generic_kernel().reset(state); }
-
-void update(void* state, const void* data, std::size_t size) {
-  XXH3_128bits_update(static_cast<XXH3_state_t*>(state), data, size);
-}
-
-Hash128 digest(const void* state) {
-  XXH128_hash_t h = XXH3_128bits_digest(static_cast<const XXH3_state_t*>(state));
-  return {h.low64, h.high64};
-}
 
 constexpr Kernel kAvx2{"avx2", hash, reset, update, digest};
 
