@@ -78,6 +78,21 @@ class PythonSandbox : public ::testing::Test {
     ASSERT_EQ(r.status, 0) << r.err;
   }
 
+  // The organisation's signed apt repository (make_apt_repo.sh) in `repo`, its key next to the
+  // baseline, and the python step that installs its interpreter from it (no modules: key).
+  std::string org_python_step(const testing::TempDir& repo) {
+    chmod(repo.path().c_str(), 0755);  // apt reads file: sources as _apt
+    auto made = testing::run({"/bin/sh", (kFixtures / "make_apt_repo.sh").string(), (repo.path() / "org").string()});
+    EXPECT_EQ(made.status, 0) << made.err;
+    fs::copy_file(repo.path() / "org/key.asc", dir.path() / "org-python.asc");
+    return "  - python:\n"
+           "      version: \"3.11\"\n"
+           "      repository: \"deb file:" + (repo.path() / "org/repo").string() + " ./\"\n"
+           "      key: org-python.asc\n"
+           "      package: orgpython\n"
+           "      interpreter: /usr/bin/orgpython\n";
+  }
+
   SandboxRun apply_in(const std::string& image, const std::string& steps, int applies, const fs::path& upper = {},
                std::vector<sandbox::Bind> binds = {}) {
     Baseline b = parse_baseline("baseline: t\nos: [bullseye, bookworm, trixie]\nsteps:\n" + steps,
@@ -230,18 +245,8 @@ INSTANTIATE_TEST_SUITE_P(Debian, PythonAtLeast312,
 TEST_F(PythonSandbox, AnOrganisationRepositoryIsAddedWithItsKeyAndItsPackageInstalled) {
   BOOTSTRAP_REQUIRE_ROOT();
   testing::TempDir repo;
-  chmod(repo.path().c_str(), 0755);  // apt reads file: sources as _apt
-  auto made = testing::run({"/bin/sh", (kFixtures / "make_apt_repo.sh").string(), (repo.path() / "org").string()});
-  ASSERT_EQ(made.status, 0) << made.err;
-  fs::copy_file(repo.path() / "org/key.asc", dir.path() / "org-python.asc");
-  std::string steps =
-      "  - python:\n"
-      "      version: \"3.11\"\n"
-      "      repository: \"deb file:" + (repo.path() / "org/repo").string() + " ./\"\n"
-      "      key: org-python.asc\n"
-      "      package: orgpython\n"
-      "      interpreter: /usr/bin/orgpython\n"
-      "      modules: [ssl, json]\n";
+  std::string steps = org_python_step(repo) + "      modules: [ssl, json]\n";
+  ASSERT_FALSE(HasFailure());
   testing::TempDir upper;
   SandboxRun r = apply_in("debian:bookworm", steps, 2, upper.path(), {{repo.path(), repo.path().string(), true}});
   ASSERT_EQ(r.error, "");
@@ -266,18 +271,8 @@ TEST_F(PythonSandbox, AnOrganisationRepositoryIsAddedWithItsKeyAndItsPackageInst
 TEST_F(PythonSandbox, AppliesOfflineOnTopOfAFetchLayer) {
   BOOTSTRAP_REQUIRE_ROOT();
   testing::TempDir repo;
-  chmod(repo.path().c_str(), 0755);
-  auto made = testing::run({"/bin/sh", (kFixtures / "make_apt_repo.sh").string(), (repo.path() / "org").string()});
-  ASSERT_EQ(made.status, 0) << made.err;
-  fs::copy_file(repo.path() / "org/key.asc", dir.path() / "org-python.asc");
-  std::string steps =
-      "  - python:\n"
-      "      version: \"3.11\"\n"
-      "      repository: \"deb file:" + (repo.path() / "org/repo").string() + " ./\"\n"
-      "      key: org-python.asc\n"
-      "      package: orgpython\n"
-      "      interpreter: /usr/bin/orgpython\n" +
-      std::string(kDragoman).substr(std::string(kDragoman).find("  - setuptools:"));
+  std::string steps = org_python_step(repo) + std::string(kDragoman).substr(std::string(kDragoman).find("  - setuptools:"));
+  ASSERT_FALSE(HasFailure());
   Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps, (dir.path() / "t.yaml").string());
   b.file = dir.path() / "t.yaml";
   ConfiguredBaseline configured = configure_baseline(b, plugins);
