@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 
@@ -19,17 +20,27 @@ UniqueFd open_lock_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-FileLock FileLock::acquire(const std::filesystem::path& path) {
-  UniqueFd fd = open_lock_file(path);
-  while (flock(fd.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) throw SystemError("flock(\"" + path.string() + "\", LOCK_EX)", errno);
+FileLock FileLock::lock(const std::filesystem::path& path, Mode mode, bool wait) {
+  int operation = (mode == Mode::Shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
+  for (;;) {
+    UniqueFd fd = open_lock_file(path);
+    int rc;
+    while ((rc = flock(fd.get(), operation)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) {
+      if (errno == EWOULDBLOCK) return FileLock();
+      throw SystemError("flock(\"" + path.string() + "\")", errno);
+    }
+    struct stat held{}, now{};
+    if (fstat(fd.get(), &held) == 0 && stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
+        held.st_dev == now.st_dev)
+      return FileLock(std::move(fd));
   }
-  return FileLock(std::move(fd));
 }
 
-FileLock FileLock::try_acquire(const std::filesystem::path& path) {
-  return try_acquire(open_lock_file(path));
-}
+FileLock FileLock::acquire(const std::filesystem::path& path) { return lock(path, Mode::Exclusive, true); }
+
+FileLock FileLock::try_acquire(const std::filesystem::path& path) { return lock(path, Mode::Exclusive, false); }
 
 FileLock FileLock::try_acquire(UniqueFd fd) {
   if (flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return FileLock(std::move(fd));

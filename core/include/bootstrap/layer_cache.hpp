@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bootstrap/manifest.hpp"
-#include "bootstrap/unique_fd.hpp"
+#include "bootstrap/sandbox/lock.hpp"
 
 namespace bootstrap {
 
@@ -37,7 +37,7 @@ class LayerMakeLock {
   explicit LayerMakeLock(const CachedLayer& layer);
 
  private:
-  UniqueFd fd_;
+  sandbox::FileLock lock_;
 };
 
 // The layers a check or apply has in its sandboxes: each held "in use" until this is destroyed,
@@ -47,7 +47,7 @@ class LayersInUse {
   void hold(const CachedLayer& layer);
 
  private:
-  std::vector<UniqueFd> locks_;
+  std::vector<sandbox::FileLock> locks_;
 };
 
 // Removes `layer` so that it can be made again (--no-cache), once no other check has it in its

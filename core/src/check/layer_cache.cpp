@@ -16,6 +16,7 @@
 
 namespace bootstrap {
 namespace fs = std::filesystem;
+using sandbox::FileLock;
 
 namespace {
 
@@ -24,26 +25,6 @@ void write_text(const fs::path& p, const std::string& text) {
   out << text;
   out.close();
   if (!out) throw std::runtime_error("cannot write " + p.string());
-}
-
-// Opens and flocks `path`. Pruning unlinks lock files while holding them, so after the wait the
-// file may be gone or replaced: then the lock protects nothing, and we start again.
-UniqueFd lock_file(const fs::path& path, int operation) {
-  for (;;) {
-    UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
-    if (!fd) throw SystemError("open(\"" + path.string() + "\", O_CREAT)", errno);
-    int rc;
-    while ((rc = flock(fd.get(), operation)) != 0 && errno == EINTR) {
-    }
-    if (rc != 0) {
-      if (errno == EWOULDBLOCK) return UniqueFd();
-      throw SystemError("flock(\"" + path.string() + "\")", errno);
-    }
-    struct stat held{}, now{};
-    if (fstat(fd.get(), &held) == 0 && stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
-        held.st_dev == now.st_dev)
-      return fd;
-  }
 }
 
 fs::path sibling(const CachedLayer& layer, const char* suffix) {
@@ -61,17 +42,17 @@ CachedLayer cached_layer(const fs::path& cache_root, const std::string& name) {
   return CachedLayer{cache_root / "layers" / name};
 }
 
-LayerMakeLock::LayerMakeLock(const CachedLayer& layer) : fd_(lock_file(sibling(layer, ".lock"), LOCK_EX)) {}
+LayerMakeLock::LayerMakeLock(const CachedLayer& layer) : lock_(FileLock::lock(sibling(layer, ".lock"), FileLock::Mode::Exclusive, true)) {}
 
 void LayersInUse::hold(const CachedLayer& layer) {
-  locks_.push_back(lock_file(sibling(layer, ".use"), LOCK_SH));
+  locks_.push_back(FileLock::lock(sibling(layer, ".use"), FileLock::Mode::Shared, true));
   // The folder's mtime says when the layer was last used (pruning reads it).
   if (utimensat(AT_FDCWD, layer.dir.c_str(), nullptr, 0) != 0 && errno != ENOENT)
     throw SystemError("utimensat(\"" + layer.dir.string() + "\")", errno);
 }
 
 void remove_layer(const CachedLayer& layer) {
-  UniqueFd use = lock_file(sibling(layer, ".use"), LOCK_EX);
+  FileLock use = FileLock::lock(sibling(layer, ".use"), FileLock::Mode::Exclusive, true);
   sandbox::remove_tree(layer.dir);
 }
 
@@ -108,7 +89,7 @@ std::vector<PrunedLayer> prune_layers(const fs::path& cache_root, std::chrono::s
     if (name.rfind(".tmp-", 0) == 0) {
       std::string layer_name = name.substr(5, name.rfind('-') > 5 ? name.rfind('-') - 5 : std::string::npos);
       CachedLayer layer{layers / layer_name};
-      UniqueFd make = lock_file(sibling(layer, ".lock"), LOCK_EX | LOCK_NB);
+      FileLock make = FileLock::try_acquire(sibling(layer, ".lock"));
       if (!make) continue;
       PrunedLayer p{entry.path(), sandbox::tree_bytes(entry.path())};
       sandbox::remove_tree(entry.path());
@@ -119,9 +100,9 @@ std::vector<PrunedLayer> prune_layers(const fs::path& cache_root, std::chrono::s
     CachedLayer layer{entry.path()};
     auto mtime = fs::last_write_time(layer.dir, ec);
     if (ec || now - mtime < unused_for) continue;
-    UniqueFd make = lock_file(sibling(layer, ".lock"), LOCK_EX | LOCK_NB);
+    FileLock make = FileLock::try_acquire(sibling(layer, ".lock"));
     if (!make) continue;  // being made or replaced
-    UniqueFd use = lock_file(sibling(layer, ".use"), LOCK_EX | LOCK_NB);
+    FileLock use = FileLock::try_acquire(sibling(layer, ".use"));
     if (!use) continue;   // in a running check's sandboxes
     mtime = fs::last_write_time(layer.dir, ec);  // used meanwhile?
     if (ec || now - mtime < unused_for) continue;

@@ -10,10 +10,15 @@ namespace bootstrap::sandbox {
 
 class FileLock {
  public:
+  enum class Mode { Exclusive, Shared };
+
   FileLock() = default;
-  // Opens (creating it if needed) and locks `path` exclusively, waiting for the holder.
+  // Opens (creating it if needed) and locks `path`, waiting for holders when `wait`, else an
+  // unlocked FileLock (false) when someone holds it. A lock file its holder unlinked meanwhile
+  // is opened again, so the lock always belongs to the file now at `path`.
+  static FileLock lock(const std::filesystem::path& path, Mode mode, bool wait);
+  // lock(path, Exclusive, true) and lock(path, Exclusive, false).
   static FileLock acquire(const std::filesystem::path& path);
-  // Same without waiting: an unlocked FileLock (false) when someone holds it.
   static FileLock try_acquire(const std::filesystem::path& path);
   // Locks an already open file or directory.
   static FileLock try_acquire(UniqueFd fd);
