@@ -91,7 +91,9 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
   sandbox::Result r;
   try {
     sandbox::Sandbox box = sandbox::Sandbox::start(spec, o.command);
-    r = box.wait();
+    // Like bubblewrap, return once the command and everything it started are gone; the kernel
+    // finishes unmounting the sandbox's private mounts on its own (kept changes need them gone).
+    r = box.wait(scratch ? sandbox::Teardown::Wait : sandbox::Teardown::InBackground);
   } catch (...) {
     if (spec.interactive) {
       sigaction(SIGINT, &old_int, nullptr);

@@ -53,9 +53,10 @@ void drop_capabilities_in_child() {
   set_caps(keep);
 }
 
-void drop_all_capabilities_in_child() {
-  // The reaper keeps nothing: it only waits. (Its bounding set does not matter: it never execs.)
-  set_caps(0);
+void keep_only_kill_capability_in_child() {
+  // The reaper only waits, and at the end kills what is left, including processes that changed
+  // user. (Its bounding set does not matter: it never execs.)
+  set_caps(std::uint64_t{1} << CAP_KILL);
 }
 
 }  // namespace bootstrap::sandbox

@@ -271,13 +271,13 @@ pid_t spawn_main_process(Plan& plan) {
     fail_in_child(plan.status_w, e);
   }
 
-  // The reaper keeps only the status pipe, holds no capability, and cannot be ptraced or
-  // inspected through /proc by the processes it reaps.
+  // The reaper keeps only the status pipe and CAP_KILL, and cannot be ptraced or inspected
+  // through /proc by the processes it reaps.
   int status_fd = dup3(plan.status_w, 3, O_CLOEXEC);
   syscall(SYS_close_range, 4U, ~0U, 0U);
   prctl(PR_SET_DUMPABLE, 0);
   try {
-    drop_all_capabilities_in_child();
+    keep_only_kill_capability_in_child();
   } catch (const std::exception&) {
   }
   reap_in_child(main, status_fd);
@@ -289,6 +289,7 @@ struct Started {
   UniqueFd result;
   UniqueFd status;
   bool waited = false;
+  bool left_to_kernel = false;  // wait(Teardown::InBackground) returned before pid 1 was reaped
   // For scrubbing a persistent upper after the run.
   std::vector<UniqueFd> lowers;
   UniqueFd upper;
@@ -401,7 +402,7 @@ Sandbox Sandbox::start(const Spec& spec, const std::vector<std::string>& argv) {
 Sandbox::Sandbox(Sandbox&&) noexcept = default;
 Sandbox& Sandbox::operator=(Sandbox&& o) noexcept {
   if (this != &o) {
-    if (state_ && !state_->waited && state_->pid > 0) {
+    if (state_ && !state_->waited && !state_->left_to_kernel && state_->pid > 0) {
       kill(state_->pid, SIGKILL);
       waitpid(state_->pid, nullptr, 0);
     }
@@ -411,7 +412,7 @@ Sandbox& Sandbox::operator=(Sandbox&& o) noexcept {
 }
 
 Sandbox::~Sandbox() {
-  if (state_ && !state_->waited && state_->pid > 0) {
+  if (state_ && !state_->waited && !state_->left_to_kernel && state_->pid > 0) {
     kill(state_->pid, SIGKILL);
     while (waitpid(state_->pid, nullptr, 0) < 0 && errno == EINTR) {
     }
@@ -421,11 +422,11 @@ Sandbox::~Sandbox() {
 pid_t Sandbox::pid() const { return state_ ? state_->pid : -1; }
 int Sandbox::result_fd() const { return state_ ? state_->result.get() : -1; }
 
-Result Sandbox::wait() {
-  if (!state_ || state_->waited) throw std::logic_error("Sandbox::wait() called twice");
+Result Sandbox::wait(Teardown teardown) {
+  if (!state_ || state_->waited || state_->left_to_kernel) throw std::logic_error("Sandbox::wait() called twice");
   Result r;
   // Drain the result pipe first: the writer may block on a full pipe until we read. It reaches
-  // end of file when the namespace is gone (pid 1's exit kills every holder).
+  // end of file when the last process holding it is gone.
   char buf[65536];
   for (;;) {
     ssize_t n = read(state_->result.get(), buf, sizeof buf);
@@ -433,17 +434,24 @@ Result Sandbox::wait() {
     if (n <= 0) break;
     r.data.append(buf, static_cast<std::size_t>(n));
   }
+  // pid 1 reports the main process's status once it has killed and reaped everything else
+  // (its last record); end of file without it means pid 1 itself died.
+  std::optional<int> main_status;
+  Record rec;
+  while (!main_status && read_record(state_->status.get(), rec)) {
+    if (rec.type == 'X') main_status = rec.value;
+  }
+  // A persistent upper is scrubbed below, which needs the overlay gone: always wait for it.
+  bool in_background = teardown == Teardown::InBackground && main_status && !state_->upper;
   int ws = 0;
-  while (waitpid(state_->pid, &ws, 0) < 0) {
+  pid_t reaped = 0;
+  while ((reaped = waitpid(state_->pid, &ws, in_background ? WNOHANG : 0)) < 0) {
     if (errno != EINTR) throw SystemError("waitpid(" + std::to_string(state_->pid) + ")", errno);
   }
-  state_->waited = true;
-  std::optional<int> main_status;
-  std::optional<Record> teardown;
-  Record rec;
-  while (read_record(state_->status.get(), rec)) {
-    if (rec.type == 'X') main_status = rec.value;
-    if (rec.type == 'T') teardown = rec;
+  if (reaped == 0) {
+    state_->left_to_kernel = true;
+  } else {
+    state_->waited = true;
   }
   int s = main_status.value_or(ws);
   if (WIFSIGNALED(s)) {
@@ -457,7 +465,6 @@ Result Sandbox::wait() {
     for (auto& l : state_->lowers) lowers.push_back(l.get());
     scrub_upper(state_->upper.get(), lowers, state_->files);
   }
-  if (teardown) throw SystemError(SystemError::Preformatted{}, "sandbox teardown: " + teardown->text, teardown->value);
   return r;
 }
 

@@ -79,7 +79,7 @@ void enter_network_namespace_in_child(int ns);
 // --- caps.cpp -------------------------------------------------------------------------------
 // Bounding, permitted, effective and inheritable sets cut to Docker's default set; ambient cleared.
 void drop_capabilities_in_child();
-void drop_all_capabilities_in_child();
+void keep_only_kill_capability_in_child();
 
 // --- seccomp.cpp ------------------------------------------------------------------------------
 // The filter, compiled once per process with libseccomp and kept as BPF.
@@ -99,7 +99,7 @@ namespace bootstrap::sandbox {
 
 // --- messages.cpp: the status pipe from the sandbox to the parent ---------------------------
 // Records: 'R' ready (main is about to run the body or exec), 'E' setup failed (value = errno,
-// text = the call), 'X' the main process ended (value = its wait status), 'T' teardown failed.
+// text = the call), 'X' the main process ended and nothing else is left (value = its wait status).
 struct Record {
   char type = 0;
   int value = 0;
@@ -110,8 +110,8 @@ void send_record(int fd, char type, int value, const std::string& text = {});
 bool read_record(int fd, Record& out);
 
 // --- reaper.cpp -------------------------------------------------------------------------------
-// pid 1: reaps every orphan until `main` exits, reports its status, then exits with it (the
-// kernel then kills whatever is left).
+// pid 1: reaps every orphan until `main` exits, kills and reaps what is left, reports main's
+// status ('X'), then exits with it.
 [[noreturn]] void reap_in_child(pid_t main, int status_fd);
 
 }  // namespace bootstrap::sandbox

@@ -106,6 +106,35 @@ TEST(Leaks, TwoHundredSandboxesLeaveNothingBehind) {
   EXPECT_EQ(listing(cache.root / "tmp"), tmp);
 }
 
+// Teardown::InBackground (what `bootstrap run` uses) returns before pid 1 is reaped, but only
+// once every other process of the sandbox is gone: a daemon that ignores SIGTERM included, and
+// one that runs as another user.
+TEST(Leaks, BackgroundTeardownReturnsOnlyOnceTheSandboxIsEmpty) {
+  BOOTSTRAP_REQUIRE_ROOT();
+  const std::string mounts = host_mounts();
+  const std::string marker = "1000.4545";
+  for (int i = 0; i < 20; ++i) {
+    std::string daemon = i % 2 ? "exec setpriv --reuid=65534 --regid=65534 --clear-groups sleep " : "exec sleep ";
+    Sandbox box = Sandbox::start(host_spec(), {"sh", "-c", "(trap '' TERM HUP; " + daemon + marker + ") & exit 7"});
+    pid_t init = box.pid();
+    Result r = box.wait(Teardown::InBackground);
+    EXPECT_EQ(r.status, 7) << i;
+    EXPECT_EQ(sleeping(marker), 0) << "a daemon outlived wait() in sandbox " << i;
+    // pid 1 is left to finish on its own; it ends without anyone's help.
+    int ws = 0;
+    ASSERT_EQ(waitpid(init, &ws, 0), init) << i;
+    EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 7) << i;
+    ASSERT_EQ(host_mounts(), mounts) << "after sandbox " << i;
+  }
+  // The same through the command line: when `bootstrap run` returns, its daemon is gone.
+  std::string run = std::string(BOOTSTRAP_BINARY) +
+                    " run host -- sh -c \"(trap '' TERM HUP; exec sleep " + marker + ") & exit 5\"";
+  int status = system(run.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 5) << status;
+  EXPECT_EQ(sleeping(marker), 0);
+  EXPECT_EQ(host_mounts(), mounts);
+}
+
 TEST(Leaks, KilledBootstrapThenGcLeavesNothingBehind) {
   BOOTSTRAP_REQUIRE_ROOT();
   Cache cache;

@@ -45,6 +45,14 @@ struct Result {
   std::string describe() const;  // "exited with status 3", "killed by SIGSEGV"
 };
 
+// How wait() ends. Wait: once pid 1 is reaped, so the kernel has also unmounted everything the
+// sandbox mounted. InBackground (bubblewrap's way): once every process of the sandbox is gone
+// but pid 1, whose exit the kernel is still completing; the mounts it tears down are in a
+// mount namespace nothing else can see. pid 1 stays unreaped (a zombie for a moment) until this
+// process exits, so it suits a process that is about to: `bootstrap run`. A sandbox with a
+// persistent upper layer is always waited for, since the upper is scrubbed afterwards.
+enum class Teardown { Wait, InBackground };
+
 class Sandbox {
  public:
   // Runs `body` as the sandbox's main process (under a reaper pid 1) once setup and
@@ -56,11 +64,12 @@ class Sandbox {
 
   Sandbox(Sandbox&&) noexcept;
   Sandbox& operator=(Sandbox&&) noexcept;
-  ~Sandbox();  // kills the whole tree and waits, if still running
+  ~Sandbox();  // kills the whole tree and waits, if still running (and not left to the kernel)
 
   pid_t pid() const;
   int result_fd() const;  // readable end, for poll(); wait() drains it
-  Result wait();          // blocks until the tree is gone; tears everything down
+  // Blocks until the main process and everything it started are gone; see Teardown.
+  Result wait(Teardown teardown = Teardown::Wait);
 
  private:
   Sandbox() = default;
