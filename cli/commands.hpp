@@ -26,6 +26,12 @@ struct GlobalOptions {
 
 using Action = std::function<int(const GlobalOptions&)>;
 
+// --color, -v, -q, --plugin-dir, --cache-dir.
+void add_global_options(CLI::App& app, GlobalOptions& global);
+// Runs the chosen command's action; its exceptions become messages and exit statuses
+// (ConfigError 2, EnvironmentError 3, anything else 1).
+int run_action(const Action& action, const GlobalOptions& global);
+
 // Every plugin on the search path (--plugin-dir, BOOTSTRAP_PLUGIN_PATH, next to the executable,
 // the installed folder), loaded.
 PluginHost load_plugins(const GlobalOptions& global);

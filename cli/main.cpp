@@ -1,22 +1,11 @@
-// bootstrap: make a host's baseline repeatable. This file only wires the commands together.
-#include <cstdio>
-#include <exception>
-#include <iostream>
-
+// bootstrap-engine: every command, including those that load plugins (validate, plugins, check,
+// records, apply). Users run `bootstrap`, which handles the sandbox commands itself and hands
+// everything else here with the same arguments (front.cpp). This file only wires the commands.
 #include "bootstrap/exit_codes.hpp"
-#include "bootstrap/plugin.hpp"
-#include "bootstrap/system_error.hpp"
 #include "bootstrap/version.hpp"
 #include "commands.hpp"
 
 namespace bootstrap::cli {
-
-Console GlobalOptions::console() const {
-  ColorMode mode = color == "always" ? ColorMode::Always
-                   : color == "never" ? ColorMode::Never
-                                      : ColorMode::Auto;
-  return Console(mode, quiet ? -1 : verbose);
-}
 
 namespace {
 
@@ -33,16 +22,7 @@ int run_main(int argc, char** argv) {
       "3 this machine cannot run sandboxes. Run 'bootstrap COMMAND --help' for a command.");
 
   GlobalOptions global;
-  app.add_option("--color", global.color, "Colour output: auto (honours NO_COLOR), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->envname("BOOTSTRAP_COLOR");
-  app.add_flag("-v,--verbose", global.verbose, "More detail on stderr (repeatable)");
-  app.add_flag("-q,--quiet", global.quiet, "Only results and errors");
-  app.add_option("--plugin-dir", global.plugin_dirs,
-                 "Look for plugins here first (repeatable; also BOOTSTRAP_PLUGIN_PATH)");
-  app.add_option("--cache-dir", global.cache_dir,
-                 "Images, layers and package caches (default /var/cache/bootstrap as root, "
-                 "$XDG_CACHE_HOME/bootstrap otherwise)");
+  add_global_options(app, global);
 
   Action action;
   add_validate_command(app, action);
@@ -62,19 +42,7 @@ int run_main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
 
-  Console console = global.console();
-  try {
-    return action(global);
-  } catch (const ConfigError& e) {
-    console.error(e.what());
-    return kExitUsage;
-  } catch (const EnvironmentError& e) {
-    console.error(e.what());
-    return kExitEnvironment;
-  } catch (const std::exception& e) {
-    console.error(e.what());
-    return kExitFailed;
-  }
+  return run_action(action, global);
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ const std::string kDragoman = std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dr
 TEST(Cli, HelpExplainsEveryCommand) {
   auto top = bootstrap({"--help"});
   EXPECT_EQ(top.status, 0);
-  for (const char* cmd : {"validate", "plugins", "apply", "run", "shell", "image", "gc"}) {
+  for (const char* cmd : {"validate", "plugins", "check", "records", "apply", "run", "shell", "image", "gc"}) {
     EXPECT_NE(top.out.find(cmd), std::string::npos) << cmd;
     auto help = bootstrap({cmd, "--help"});
     EXPECT_EQ(help.status, 0) << cmd;
@@ -30,6 +30,23 @@ TEST(Cli, VersionAndUsageErrors) {
   EXPECT_EQ(bootstrap({}).status, 2);
   EXPECT_EQ(bootstrap({"frobnicate"}).status, 2);
   EXPECT_EQ(bootstrap({"--color", "purple", "plugins"}).status, 2);
+}
+
+// `bootstrap` handles run, shell, image and gc itself and hands the rest to bootstrap-engine,
+// which lives beside it (or where it is installed). Without it, those commands say what is missing.
+TEST(Cli, WithoutTheEngineTheOtherCommandsSayWhatIsMissing) {
+  if (fs::exists(BOOTSTRAP_INSTALL_ENGINE)) GTEST_SKIP() << "an installed engine would be found: " << BOOTSTRAP_INSTALL_ENGINE;
+  char dir[] = "/tmp/bootstrap-cli-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  fs::path alone = fs::path(dir) / "bootstrap";
+  fs::copy_file(BOOTSTRAP_BINARY, alone);
+  auto check = testing::run({alone, "validate", kDragoman});
+  auto help = testing::run({alone, "run", "--help"});
+  fs::remove_all(dir);
+  EXPECT_EQ(check.status, 3);
+  EXPECT_NE(check.err.find("cannot start " + std::string(BOOTSTRAP_INSTALL_ENGINE)), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("run, shell, image and gc"), std::string::npos) << check.err;
+  EXPECT_EQ(help.status, 0) << help.err;  // the sandbox commands need no engine
 }
 
 TEST(Cli, ValidateAcceptsTheReferenceBaseline) {

@@ -1,0 +1,47 @@
+// What both executables (bootstrap and bootstrap-engine) share: the global options, and how an
+// action's exceptions become exit statuses.
+#include <exception>
+
+#include "bootstrap/exit_codes.hpp"
+#include "bootstrap/system_error.hpp"
+#include "commands.hpp"
+
+namespace bootstrap::cli {
+
+Console GlobalOptions::console() const {
+  ColorMode mode = color == "always" ? ColorMode::Always
+                   : color == "never" ? ColorMode::Never
+                                      : ColorMode::Auto;
+  return Console(mode, quiet ? -1 : verbose);
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& global) {
+  app.add_option("--color", global.color, "Colour output: auto (honours NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->envname("BOOTSTRAP_COLOR");
+  app.add_flag("-v,--verbose", global.verbose, "More detail on stderr (repeatable)");
+  app.add_flag("-q,--quiet", global.quiet, "Only results and errors");
+  app.add_option("--plugin-dir", global.plugin_dirs,
+                 "Look for plugins here first (repeatable; also BOOTSTRAP_PLUGIN_PATH)");
+  app.add_option("--cache-dir", global.cache_dir,
+                 "Images, layers and package caches (default /var/cache/bootstrap as root, "
+                 "$XDG_CACHE_HOME/bootstrap otherwise)");
+}
+
+int run_action(const Action& action, const GlobalOptions& global) {
+  Console console = global.console();
+  try {
+    return action(global);
+  } catch (const ConfigError& e) {
+    console.error(e.what());
+    return kExitUsage;
+  } catch (const EnvironmentError& e) {
+    console.error(e.what());
+    return kExitEnvironment;
+  } catch (const std::exception& e) {
+    console.error(e.what());
+    return kExitFailed;
+  }
+}
+
+}  // namespace bootstrap::cli

@@ -1,0 +1,69 @@
+// bootstrap: the command users run. It is linked statically, so that `bootstrap run` starts in a
+// fraction of a millisecond instead of paying for loading the C++ runtime: it handles the sandbox
+// commands (run, shell, image, gc) itself, and hands every other command (validate, plugins,
+// check, records, apply: those that load plugins with Boost.DLL), the overall --help and
+// --version, and any usage error to bootstrap-engine, with the same arguments.
+#include <limits.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "bootstrap/exit_codes.hpp"
+#include "commands.hpp"
+
+namespace bootstrap::cli {
+namespace {
+
+// bootstrap-engine next to this executable (the build tree), else where it is installed.
+std::string engine_path() {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string dir(self, static_cast<std::size_t>(n));
+    std::string beside = dir.substr(0, dir.rfind('/')) + "/bootstrap-engine";
+    if (access(beside.c_str(), X_OK) == 0) return beside;
+  }
+  return BOOTSTRAP_INSTALL_ENGINE;
+}
+
+[[noreturn]] void hand_to_engine(char** argv, const GlobalOptions& global) {
+  std::string engine = engine_path();
+  execv(engine.c_str(), argv);
+  int err = errno;
+  global.console().error("cannot start " + engine + ": " + std::strerror(err) +
+                         " (it runs every command but run, shell, image and gc; is bootstrap fully installed?)");
+  _exit(kExitEnvironment);
+}
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"", "bootstrap"};
+  app.fallthrough();
+  GlobalOptions global;
+  add_global_options(app, global);
+  Action action;
+  add_run_command(app, action);
+  add_shell_command(app, action);
+  add_image_command(app, action);
+  add_gc_command(app, action);
+  // Set after the subcommands, which keep their own --help: whatever is not theirs is left over
+  // for the engine instead of being an error here.
+  app.set_help_flag();
+  app.allow_extras();
+  app.prefix_command();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  if (!action) hand_to_engine(argv, global);
+  return run_action(action, global);
+}
+
+}  // namespace
+}  // namespace bootstrap::cli
+
+int main(int argc, char** argv) { return bootstrap::cli::run_main(argc, argv); }
