@@ -11,6 +11,7 @@
 
 #include "bootstrap/console.hpp"
 #include "bootstrap/sandbox/images.hpp"
+#include "bootstrap/sandbox/network.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/sandbox/tree.hpp"
@@ -53,6 +54,9 @@ struct RunOptions {
 inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
   Console console = g.console();
   require_sandboxes();
+  // The largest single cost of a start, made while the image is looked up and pid 1 mounts.
+  std::shared_ptr<sandbox::PrivateNetwork> network;
+  if (!o.network) network = sandbox::PrivateNetwork::start();
   std::filesystem::path cache = cache_root(g);
   std::filesystem::path keep;
   if (!o.keep_changes.empty()) {
@@ -69,6 +73,7 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
   sandbox::Spec spec;
   spec.lowers = {image.root};
   spec.share_network = o.network;
+  spec.network = network;
   spec.env = o.env;
   spec.interactive = isatty(STDIN_FILENO) == 1;
   std::error_code ec;

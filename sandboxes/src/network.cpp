@@ -1,7 +1,9 @@
-// The private network: a new network namespace whose "lo" is up (SIOCSIFFLAGS), so services
-// started by verify can listen on 127.0.0.1. Making one costs about a millisecond of kernel
-// time (loopback device, sysctl tables), so pid 1 makes it on a second thread while it builds
-// the mounts, then joins it.
+// The private network (see bootstrap/sandbox/network.hpp): a thread of the caller unshares
+// CLONE_NEWNET, brings "lo" up (SIOCSIFFLAGS, so services started by verify can listen on
+// 127.0.0.1), and sends an fd of the namespace over a socket pair, with SCM_RIGHTS, to whichever
+// sandbox's pid 1 holds the other end; pid 1 enters it with setns().
+#include "bootstrap/sandbox/network.hpp"
+
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -18,24 +20,107 @@
 namespace bootstrap::sandbox {
 namespace {
 
-void loopback_up() {
-  UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!sock) throw SystemError("socket(AF_INET, SOCK_DGRAM)", errno);
+// What the thread sends: 0, or the errno of the call that failed, and its name.
+struct Report {
+  int error = 0;
+  char call[60] = {};
+};
+
+// Only system calls: the thread may run while the process is cloned (see release()).
+Report make_namespace(int& ns) {
+  auto failed = [](const char* call) {
+    Report r;
+    r.error = errno;
+    std::strncpy(r.call, call, sizeof r.call - 1);
+    return r;
+  };
+  if (unshare(CLONE_NEWNET) != 0) return failed("unshare(CLONE_NEWNET)");
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return failed("socket(AF_INET, SOCK_DGRAM)");
   ifreq req{};
   std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
   req.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
-  if (ioctl(sock.get(), SIOCSIFFLAGS, &req) != 0) throw SystemError("ioctl(\"lo\", SIOCSIFFLAGS, IFF_UP)", errno);
+  int up = ioctl(sock, SIOCSIFFLAGS, &req);
+  Report r = up == 0 ? Report{} : failed("ioctl(\"lo\", SIOCSIFFLAGS, IFF_UP)");
+  close(sock);
+  if (r.error != 0) return r;
+  ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (ns < 0) return failed("open(\"/proc/thread-self/ns/net\")");
+  return {};
 }
 
 }  // namespace
 
-UniqueFd new_network_namespace_on_this_thread() {
-  if (unshare(CLONE_NEWNET) != 0) throw SystemError("unshare(CLONE_NEWNET)", errno);
-  loopback_up();
-  // This thread's namespace, named through the /proc the sandbox still shares with the host.
-  UniqueFd ns(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-  if (!ns) throw SystemError("open(\"/proc/thread-self/ns/net\")", errno);
-  return ns;
+std::shared_ptr<PrivateNetwork> PrivateNetwork::start() {
+  std::shared_ptr<PrivateNetwork> net(new PrivateNetwork());
+  int pair[2], go[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw SystemError("socketpair(AF_UNIX)", errno);
+  net->send_.reset(pair[0]);
+  net->receive_.reset(pair[1]);
+  if (pipe2(go, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
+  net->go_read_.reset(go[0]);
+  net->go_write_.reset(go[1]);
+  net->thread_ = std::thread([p = net.get()] { p->make(); });
+  return net;
+}
+
+void PrivateNetwork::make() {
+  int ns = -1;
+  Report report = make_namespace(ns);
+  iovec iov{&report, sizeof report};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (ns >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &ns, sizeof ns);
+  }
+  // The receiver reports a lost message (recvmsg finds the socket closed).
+  while (sendmsg(send_.get(), &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+  if (ns >= 0) close(ns);
+  char go;
+  while (read(go_read_.get(), &go, 1) < 0 && errno == EINTR) {
+  }
+}
+
+void PrivateNetwork::release() {
+  if (!thread_.joinable()) return;
+  char go = 1;
+  while (write(go_write_.get(), &go, 1) < 0 && errno == EINTR) {
+  }
+  thread_.join();
+}
+
+PrivateNetwork::~PrivateNetwork() { release(); }
+
+UniqueFd receive_network_namespace_in_child(int end) {
+  Report report;
+  iovec iov{&report, sizeof report};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(end, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) throw SystemError("recvmsg(private network)", errno);
+  if (n != sizeof report) throw SystemError("recvmsg(private network): the namespace was never sent", EPIPE);
+  if (report.error != 0) throw SystemError(report.call, report.error);
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) throw SystemError("recvmsg(private network): no descriptor", EPROTO);
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return UniqueFd(fd);
 }
 
 void enter_network_namespace_in_child(int ns) {

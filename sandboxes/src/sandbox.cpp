@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bootstrap/sandbox/network.hpp"
 #include "bootstrap/system_error.hpp"
 #include "steps.hpp"
 
@@ -43,6 +44,7 @@ struct Plan {
   std::vector<UniqueFd> bind_sources;
   std::vector<bool> bind_is_dir;
   std::vector<SandboxFile> files;
+  int network_end = -1;  // where pid 1 receives its private network (PrivateNetwork)
   // Set by pid 1 once its side work is done.
   const std::vector<sock_filter>* seccomp = nullptr;
   const std::vector<sock_filter>* personality = nullptr;
@@ -131,35 +133,32 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   _exit(err == ENOENT ? 127 : 126);
 }
 
-// What pid 1 hands to a second thread while it builds the mounts: the network namespace and
-// the seccomp programs, about a millisecond of CPU each. Joined before the main process is
-// started, so that pid 1 is single-threaded again when it forks.
-class SideWork {
+// Compiling the seccomp programs (a third of a millisecond) on a second thread of pid 1 while
+// it builds the mounts. Joined before the main process is started, so that pid 1 is
+// single-threaded again when it forks.
+class SeccompOnTheSide {
  public:
-  explicit SideWork(bool new_network) : thread_([this, new_network] { run(new_network); }) {}
-  SideWork(const SideWork&) = delete;
-  SideWork& operator=(const SideWork&) = delete;
-  ~SideWork() {
+  SeccompOnTheSide() : thread_([this] { run(); }) {}
+  SeccompOnTheSide(const SeccompOnTheSide&) = delete;
+  SeccompOnTheSide& operator=(const SeccompOnTheSide&) = delete;
+  ~SeccompOnTheSide() {
     if (thread_.joinable()) thread_.join();
   }
-  // Waits for the work and rethrows its failure; returns the new network namespace, if any.
-  UniqueFd finish() {
+  // Waits for the work and rethrows its failure.
+  void finish() {
     thread_.join();
     if (error_) std::rethrow_exception(error_);
-    return std::move(network_);
   }
 
  private:
-  void run(bool new_network) {
+  void run() {
     try {
-      if (new_network) network_ = new_network_namespace_on_this_thread();
       seccomp_personality_program();
       seccomp_program();
     } catch (...) {
       error_ = std::current_exception();
     }
   }
-  UniqueFd network_;
   std::exception_ptr error_;
   std::thread thread_;  // last: it starts once the members it writes exist
 };
@@ -188,8 +187,8 @@ pid_t spawn_main_process(Plan& plan) {
   if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(125);  // parent already gone
   pid_t main = -1;
   try {
-    std::optional<SideWork> side;
-    side.emplace(!spec.share_network);
+    std::optional<SeccompOnTheSide> seccomp;
+    seccomp.emplace();
     umask(0);
     make_root_private_in_child();
     // Descriptors opened before the clone point at the host namespace's mounts, which overlay
@@ -242,9 +241,12 @@ pid_t spawn_main_process(Plan& plan) {
     mount_dev_in_child(root.get());
     mount_proc_in_child(root.get(), spec.pids_limit);
     // sysfs shows the network namespace of whoever mounts it: enter the private one first.
-    UniqueFd network = side->finish();
-    side.reset();
-    if (network) enter_network_namespace_in_child(network.get());
+    if (plan.network_end >= 0) {
+      UniqueFd network = receive_network_namespace_in_child(plan.network_end);
+      enter_network_namespace_in_child(network.get());
+    }
+    seccomp->finish();
+    seccomp.reset();
     plan.personality = &seccomp_personality_program();
     plan.seccomp = &seccomp_program();
     mount_sys_in_child(root.get());
@@ -346,13 +348,21 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   plan.result_w = result_w.get();
   plan.status_w = status_w.get();
 
+  // The network namespace is being made meanwhile, by a thread of this process.
+  std::shared_ptr<PrivateNetwork> network;
+  if (!spec.share_network) {
+    network = spec.network ? spec.network : PrivateNetwork::start();
+    if (!network->claim()) throw std::invalid_argument("sandbox: a PrivateNetwork is for one sandbox only");
+    plan.network_end = network->receiving_end();
+  }
+
   std::fflush(nullptr);  // nothing buffered may be written twice
-  // The network namespace is pid 1's own work, on a second thread (SideWork).
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
   // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
   long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (pid < 0) throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP)", errno);
   if (pid == 0) init_in_child(plan);
+  if (network) network->release();  // pid 1 is cloned: the thread may end
 
   st.pid = static_cast<pid_t>(pid);
   st.result = std::move(result_r);

@@ -71,9 +71,8 @@ void mount_tmpfs_dirs_in_child(int root);
 void pivot_into_in_child(int root);
 
 // --- network.cpp ------------------------------------------------------------------------------
-// unshare(CLONE_NEWNET) for the calling thread only (it must be a thread of its own), "lo" up;
-// returns an fd of the new namespace.
-UniqueFd new_network_namespace_on_this_thread();
+// pid 1: waits for the namespace a PrivateNetwork sends to `end`; throws what went wrong there.
+UniqueFd receive_network_namespace_in_child(int end);
 void enter_network_namespace_in_child(int ns);
 
 // --- caps.cpp -------------------------------------------------------------------------------

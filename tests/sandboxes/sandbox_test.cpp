@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bootstrap/sandbox/network.hpp"
 #include "bootstrap/system_error.hpp"
 #include "sandbox_support.hpp"
 #include "support/must_run.hpp"
@@ -122,6 +123,21 @@ TEST_F(SandboxTest, HostnameLoopbackAndNamespaces) {
   ASSERT_EQ(r.status, 0);
   // pid 1, the body, sh, ps, wc: nothing of the host.
   EXPECT_EQ(r.data, "sbx-test\nsbx-test\nlo unknown\n5\n");
+}
+
+// A network made early (as `bootstrap run` does) is the sandbox's own: loopback up, nothing of
+// the host's; and it serves one sandbox only.
+TEST_F(SandboxTest, APrivateNetworkMadeEarlyServesOneSandbox) {
+  auto host_net = fs::read_symlink("/proc/self/ns/net");
+  for (int i = 0; i < 2; ++i) {
+    Spec spec = host_spec();
+    spec.network = PrivateNetwork::start();
+    Result r = run_capture(spec, "ls /sys/class/net | tr '\\n' ' '; cat /sys/class/net/lo/operstate; readlink /proc/self/ns/net");
+    ASSERT_EQ(r.status, 0);
+    EXPECT_EQ(r.data.substr(0, 11), "lo unknown\n") << r.data;
+    EXPECT_NE(r.data.substr(11), host_net.string() + "\n");
+    EXPECT_THROW(Sandbox::start(spec, {"true"}), std::invalid_argument) << "a second sandbox in the same network";
+  }
 }
 
 TEST_F(SandboxTest, PolicyRcDotDRefusesServicesAndNeverReachesTheUpper) {

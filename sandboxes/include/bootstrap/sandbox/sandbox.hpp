@@ -13,6 +13,8 @@
 
 namespace bootstrap::sandbox {
 
+class PrivateNetwork;
+
 struct Bind {
   std::filesystem::path source;  // on the machine
   std::string target;            // absolute path inside the sandbox, created if missing
@@ -29,6 +31,9 @@ struct Spec {
   std::vector<Bind> binds;
   std::string hostname = "bootstrap";
   bool share_network = false;      // true: the machine's network (fetch phase); false: loopback only
+  // The private network, started early by the caller (PrivateNetwork::start()) so that it is
+  // ready sooner; empty: start() makes one. Ignored with share_network.
+  std::shared_ptr<PrivateNetwork> network;
   std::vector<std::string> env;    // "KEY=VALUE", added to the clean environment
   std::string cwd = "/";
   int pids_limit = 4096;
