@@ -65,7 +65,6 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
     if (std::filesystem::exists(keep, ec) && !std::filesystem::is_empty(keep, ec))
       throw std::runtime_error("--keep-changes " + keep.string() + ": must be missing or an empty directory");
   }
-  auto_gc(cache, console);
   sandbox::ImageStore store(cache);
   sandbox::Image image = store.get(o.image, image_progress(console));
   console.clear_status();
@@ -96,6 +95,9 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
   sandbox::Result r;
   try {
     sandbox::Sandbox box = sandbox::Sandbox::start(spec, o.command);
+    // What killed runs left behind (never a live run's, nor ours: they are locked), while the
+    // command runs rather than before it starts.
+    auto_gc(cache, console);
     // Like bubblewrap, return once the command and everything it started are gone; the kernel
     // finishes unmounting the sandbox's private mounts on its own (kept changes need them gone).
     r = box.wait(scratch ? sandbox::Teardown::Wait : sandbox::Teardown::InBackground);

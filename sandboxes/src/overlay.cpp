@@ -5,7 +5,7 @@
 // The sandbox layer is a tiny read-only top layer on the staging tmpfs holding /etc/resolv.conf,
 // /etc/hostname and /usr/sbin/policy-rc.d: they exist in the merged view without a mount point
 // or a write to the upper, so they are never part of a result (scrub_upper removes them if the
-// run itself rewrote them).
+// run itself rewrote them). A tmpfs upper, which vanishes with the sandbox, holds them itself.
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>

@@ -214,10 +214,15 @@ pid_t spawn_main_process(Plan& plan) {
     for (const char* d : {"root", "layer", "upper", "work", "empty"}) {
       if (mkdirat(stage.get(), d, 0755) != 0) throw SystemError(std::string("mkdirat(staging, \"") + d + "\")", errno);
     }
-    UniqueFd layer(openat(stage.get(), "layer", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    make_sandbox_layer_in_child(layer.get(), plan.lower_fds, plan.files);
+    // The sandbox files go in a read-only top layer of their own, so that a kept upper never
+    // holds them; an upper that vanishes with the sandbox can simply hold them itself (one
+    // layer less for every lookup).
+    const char* files_dir = plan.tmpfs_upper ? "upper" : "layer";
+    UniqueFd files(openat(stage.get(), files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    make_sandbox_layer_in_child(files.get(), plan.lower_fds, plan.files);
 
-    std::vector<std::string> lowers = {std::string(kStaging) + "/layer"};
+    std::vector<std::string> lowers;
+    if (!plan.tmpfs_upper) lowers.push_back(std::string(kStaging) + "/layer");
     for (std::size_t i = 0; i < plan.lower_fds.size(); ++i) {
       if (!plan.wrap[i]) {
         lowers.push_back(fd_path(plan.lower_fds[i]));
