@@ -1,6 +1,6 @@
 // Sandbox::start and wait: the orchestration, one line per step (the steps live in their own
 // files). The order follows bubblewrap: / private first, overlay, /dev, /proc, the private
-// network (made meanwhile on a second thread of pid 1, with the seccomp programs), /sys,
+// network (made meanwhile by a thread of the caller: PrivateNetwork), /sys,
 // tmpfs, binds, hostname, pivot_root + detach; then in the main process: session, fds,
 // environment, capabilities, no_new_privs, seccomp last, body or exec.
 #include "bootstrap/sandbox/sandbox.hpp"
@@ -22,7 +22,6 @@
 #include <cstring>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include "bootstrap/sandbox/network.hpp"
 #include "bootstrap/system_error.hpp"
@@ -45,9 +44,6 @@ struct Plan {
   std::vector<bool> bind_is_dir;
   std::vector<SandboxFile> files;
   int network_end = -1;  // where pid 1 receives its private network (PrivateNetwork)
-  // Set by pid 1 once its side work is done.
-  const std::vector<sock_filter>* seccomp = nullptr;
-  const std::vector<sock_filter>* personality = nullptr;
   std::vector<std::string> env;
   std::vector<char*> envp;
   std::vector<char*> argv;
@@ -108,8 +104,7 @@ std::vector<std::string> clean_environment(const Spec& spec) {
     environ = const_cast<char**>(plan.envp.data());
     drop_capabilities_in_child();
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno);
-    load_seccomp_in_child(*plan.personality);
-    load_seccomp_in_child(*plan.seccomp);  // last: from here on, no mount, no namespace
+    load_seccomp_in_child();  // last: from here on, no mount, no namespace
   } catch (const std::exception& e) {
     fail_in_child(status_fd, e);
   }
@@ -132,36 +127,6 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   std::fprintf(stderr, "bootstrap: %s: %s\n", plan.argv[0], std::strerror(err));
   _exit(err == ENOENT ? 127 : 126);
 }
-
-// Compiling the seccomp programs (a third of a millisecond) on a second thread of pid 1 while
-// it builds the mounts. Joined before the main process is started, so that pid 1 is
-// single-threaded again when it forks.
-class SeccompOnTheSide {
- public:
-  SeccompOnTheSide() : thread_([this] { run(); }) {}
-  SeccompOnTheSide(const SeccompOnTheSide&) = delete;
-  SeccompOnTheSide& operator=(const SeccompOnTheSide&) = delete;
-  ~SeccompOnTheSide() {
-    if (thread_.joinable()) thread_.join();
-  }
-  // Waits for the work and rethrows its failure.
-  void finish() {
-    thread_.join();
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  void run() {
-    try {
-      seccomp_personality_program();
-      seccomp_program();
-    } catch (...) {
-      error_ = std::current_exception();
-    }
-  }
-  std::exception_ptr error_;
-  std::thread thread_;  // last: it starts once the members it writes exist
-};
 
 // The main process of a command: posix_spawn's way (CLONE_VM|CLONE_VFORK), so pid 1's memory is
 // neither copied nor torn down again for a process that is about to exec. pid 1 is suspended
@@ -187,8 +152,6 @@ pid_t spawn_main_process(Plan& plan) {
   if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(125);  // parent already gone
   pid_t main = -1;
   try {
-    std::optional<SeccompOnTheSide> seccomp;
-    seccomp.emplace();
     umask(0);
     make_root_private_in_child();
     // Descriptors opened before the clone point at the host namespace's mounts, which overlay
@@ -250,10 +213,6 @@ pid_t spawn_main_process(Plan& plan) {
       UniqueFd network = receive_network_namespace_in_child(plan.network_end);
       enter_network_namespace_in_child(network.get());
     }
-    seccomp->finish();
-    seccomp.reset();
-    plan.personality = &seccomp_personality_program();
-    plan.seccomp = &seccomp_program();
     mount_sys_in_child(root.get());
     mount_tmpfs_dirs_in_child(root.get());
     for (std::size_t i = 0; i < spec.binds.size(); ++i) {

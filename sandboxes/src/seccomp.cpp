@@ -1,26 +1,12 @@
-// The seccomp filter, loaded last. Compiled once per process with libseccomp into BPF (by pid 1,
-// on the thread that also makes the network namespace), so loading it is one seccomp(2) call. Denied calls fail with EPERM (clone3 with
-// ENOSYS, so glibc falls back to clone, whose flags we can inspect); syscalls of a foreign
-// ABI (i386 via int 0x80, x32) kill the process.
-#include <linux/audit.h>
+// Loading the seccomp filter, last of the hardening steps: one seccomp(2) call with the program
+// the build compiled from seccomp_rules.cpp (seccomp_program.inc), so a sandbox's start
+// compiles nothing.
 #include <linux/seccomp.h>
-#include <sched.h>
-#include <seccomp.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/personality.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
-#include <cstdint>
 #include <iterator>
-#include <memory>
-#include <stdexcept>
-#include <string>
-#include <vector>
 
 #include "bootstrap/system_error.hpp"
 #include "steps.hpp"
@@ -28,109 +14,16 @@
 namespace bootstrap::sandbox {
 namespace {
 
-// Denied outright: they act on the whole machine, or open a way out of the namespaces.
-constexpr const char* kDenied[] = {
-    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
-    "swapon", "swapoff", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime",
-    "add_key", "request_key", "keyctl", "bpf", "perf_event_open", "userfaultfd",
-    "open_by_handle_at", "mount", "umount", "umount2", "fsopen", "fsmount", "fsconfig",
-    "move_mount", "open_tree", "fspick", "mount_setattr", "pivot_root", "unshare", "setns",
-    "acct", "quotactl", "lookup_dcookie", "nfsservctl", "uselib", "vm86", "vm86old",
-    "io_uring_setup", "io_uring_enter", "io_uring_register", "iopl", "ioperm", "syslog",
-    "fanotify_init"};
-
-constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
-                                             CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP};
-
-// personality(2) values a normal program uses (Docker's list); anything else is refused.
-// libseccomp cannot say "not one of these" (one comparison per argument), so this part is a
-// small hand-written filter loaded before libseccomp's.
-constexpr std::uint32_t kPersonalities[] = {0x0, 0x0008, 0x20000, 0x20008, 0xffffffff};
-
-std::vector<sock_filter> personality_filter() {
-  constexpr std::uint32_t kAllow = SECCOMP_RET_ALLOW;
-  constexpr std::uint32_t kDeny = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
-  constexpr auto n = static_cast<unsigned char>(std::size(kPersonalities));
-  std::vector<sock_filter> f = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, kAllow),  // other ABIs: libseccomp's filter kills them
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_personality, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, kAllow),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0]) + 4),  // high word
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, kDeny),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
-  };
-  for (unsigned char i = 0; i < n; ++i) {
-    // Jump to the final "allow" (n - i instructions ahead) on a match.
-    f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kPersonalities[i], static_cast<unsigned char>(n - i), 0));
-  }
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, kDeny));
-  f.push_back(BPF_STMT(BPF_RET | BPF_K, kAllow));
-  return f;
-}
-
-struct Ctx {
-  scmp_filter_ctx ctx;
-  ~Ctx() { seccomp_release(ctx); }
+constexpr sock_filter kProgram[] = {
+#include "seccomp_program.inc"
 };
-
-void check(int rc, const std::string& what) {
-  if (rc < 0) throw SystemError("libseccomp " + what, -rc);
-}
-
-std::vector<sock_filter> compile() {
-  Ctx c{seccomp_init(SCMP_ACT_ALLOW)};
-  if (c.ctx == nullptr) throw std::runtime_error("seccomp_init() failed");
-  check(seccomp_attr_set(c.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "attr BADARCH");
-  check(seccomp_attr_set(c.ctx, SCMP_FLTATR_CTL_NNP, 0), "attr NNP");  // set by caps step
-
-  const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
-  for (const char* name : kDenied) {
-    int nr = seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR) continue;
-    int rc = seccomp_rule_add(c.ctx, eperm, nr, 0);
-    if (rc == -EDOM || rc == -EINVAL) continue;  // not a syscall on this architecture
-    check(rc, std::string("rule ") + name);
-  }
-  for (unsigned long flag : kNamespaceFlags) {
-    check(seccomp_rule_add(c.ctx, eperm, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)),
-          "rule clone");
-  }
-  check(seccomp_rule_add(c.ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "rule clone3");
-  for (unsigned long request : {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
-    check(seccomp_rule_add(c.ctx, eperm, SCMP_SYS(ioctl), 1,
-                           SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, request)),
-          "rule ioctl");
-  }
-  int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
-  if (fd < 0) throw SystemError("memfd_create(\"seccomp-bpf\")", errno);
-  UniqueFd mem(fd);
-  check(seccomp_export_bpf(c.ctx, mem.get()), "seccomp_export_bpf");
-  off_t size = lseek(mem.get(), 0, SEEK_END);
-  if (size <= 0 || size % sizeof(sock_filter) != 0) throw std::runtime_error("seccomp: bad BPF export");
-  std::vector<sock_filter> program(static_cast<std::size_t>(size) / sizeof(sock_filter));
-  if (pread(mem.get(), program.data(), static_cast<std::size_t>(size), 0) != size)
-    throw SystemError("pread(seccomp-bpf)", errno);
-  return program;
-}
 
 }  // namespace
 
-const std::vector<sock_filter>& seccomp_personality_program() {
-  static const std::vector<sock_filter> program = personality_filter();
-  return program;
-}
+std::span<const sock_filter> seccomp_program() { return kProgram; }
 
-const std::vector<sock_filter>& seccomp_program() {
-  static const std::vector<sock_filter> program = compile();
-  return program;
-}
-
-void load_seccomp_in_child(const std::vector<sock_filter>& program) {
-  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+void load_seccomp_in_child() {
+  sock_fprog prog{static_cast<unsigned short>(std::size(kProgram)), const_cast<sock_filter*>(kProgram)};
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
     throw SystemError("seccomp(SECCOMP_SET_MODE_FILTER)", errno);
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -81,10 +82,9 @@ void drop_capabilities_in_child();
 void keep_only_kill_capability_in_child();
 
 // --- seccomp.cpp ------------------------------------------------------------------------------
-// The filter, compiled once per process with libseccomp and kept as BPF.
-const std::vector<sock_filter>& seccomp_program();
-const std::vector<sock_filter>& seccomp_personality_program();
-void load_seccomp_in_child(const std::vector<sock_filter>& program);
+// The filter, as the build compiled it (seccomp_rules.cpp), and loading it.
+std::span<const sock_filter> seccomp_program();
+void load_seccomp_in_child();
 
 // --- pids.cpp -------------------------------------------------------------------------------
 // True when this kernel keeps pid_max per pid namespace (Linux >= 6.14).

@@ -62,8 +62,8 @@ TEST_F(SandboxTest, BodyRunsAsMainProcessAndReturnsItsStatusAndData) {
   });
   EXPECT_EQ(r.status, 7);
   EXPECT_EQ(r.signal, 0);
-  // Under the reaper (pid 1) of a fresh pid namespace: pid 2 is pid 1's side thread.
-  EXPECT_EQ(r.data, "pid=3 ppid=1");
+  // The first process under the reaper (pid 1) of a fresh pid namespace.
+  EXPECT_EQ(r.data, "pid=2 ppid=1");
   EXPECT_EQ(r.describe(), "exited with status 7");
 }
 
