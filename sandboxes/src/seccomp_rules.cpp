@@ -89,6 +89,10 @@ std::vector<sock_filter> compile() {
   if (c.ctx == nullptr) throw std::runtime_error("seccomp_init() failed");
   check(seccomp_attr_set(c.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "attr BADARCH");
   check(seccomp_attr_set(c.ctx, SCMP_FLTATR_CTL_NNP, 0), "attr NNP");  // set by caps step
+  // A binary tree of syscall numbers instead of a chain: the kernel emulates the filter for every
+  // syscall number when it is loaded (to cache the constant answers), and that takes a third
+  // less time (bench/README.md).
+  check(seccomp_attr_set(c.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2), "attr OPTIMIZE");
 
   const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
   for (const char* name : kDenied) {
