@@ -21,13 +21,29 @@ ROOT=$CACHE/images/debian-bookworm/root
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
-echo "== start + teardown of /bin/true on $ROOT ($RUNS runs each)" >&2
-hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$OUT/start.json" \
-  -n "bootstrap run" "$BOOTSTRAP --cache-dir $CACHE run $IMAGE -- /bin/true" \
-  -n "bwrap --unshare-all" "bwrap --unshare-all --ro-bind $ROOT / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
-  -n "unshare + chroot" "unshare -m -p -n -u -i -f chroot $ROOT /bin/true" \
-  -n "systemd-nspawn" "systemd-nspawn --register=no --keep-unit -q -D $ROOT /bin/true" \
-  >/dev/null 2>&1
+# This VM's speed drifts from minute to minute, so the commands are not timed one block after
+# the other: ROUNDS rounds each time every command RUNS/ROUNDS times (hyperfine), the order
+# rotating from round to round, and the medians are taken over all rounds.
+ROUNDS=${ROUNDS:-5}
+echo "== start + teardown of /bin/true on $ROOT ($RUNS runs each, in $ROUNDS interleaved rounds)" >&2
+set -- \
+  "bootstrap run" "$BOOTSTRAP --cache-dir $CACHE run $IMAGE -- /bin/true" \
+  "bwrap --unshare-all" "bwrap --unshare-all --ro-bind $ROOT / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
+  "unshare + chroot" "unshare -m -p -n -u -i -f chroot $ROOT /bin/true" \
+  "systemd-nspawn" "systemd-nspawn --register=no --keep-unit -q -D $ROOT /bin/true"
+round=0
+while [ "$round" -lt "$ROUNDS" ]; do
+  args=""
+  i=0
+  while [ "$i" -lt 4 ]; do
+    k=$(( (i + round) % 4 ))
+    eval "name=\${$((2 * k + 1))}; cmd=\${$((2 * k + 2))}"
+    args="$args -n '$name' '$cmd'"
+    i=$((i + 1))
+  done
+  eval hyperfine -N --warmup 10 --runs "$((RUNS / ROUNDS))" --export-json "$OUT/start-$round.json" $args >/dev/null 2>&1
+  round=$((round + 1))
+done
 
 # Fresh writable root: bootstrap's overlay (changes thrown away) against copying the tree.
 COPY=$OUT/copy
@@ -37,18 +53,23 @@ hyperfine -N --warmup 2 --runs "$((RUNS / 10))" --export-json "$OUT/writable.jso
   -n "cp -a + bwrap + rm -rf" "sh -c 'cp -a $ROOT $COPY && bwrap --unshare-all --bind $COPY / --proc /proc --dev /dev --tmpfs /tmp sh -c \"echo x > /etc/motd\" && rm -rf $COPY'" \
   >/dev/null 2>&1
 
-python3 - "$OUT/start.json" "$OUT/writable.json" <<'PY'
-import json, statistics, sys
+python3 - "$OUT" <<'PY'
+import glob, json, statistics, sys
 # CPU is hyperfine's mean user + system time of the command and the children it waited for:
 # less sensitive to a busy machine than wall time, and it shows who waits instead of working.
-for path, ref in ((sys.argv[1], "bwrap --unshare-all"), (sys.argv[2], "cp -a + bwrap + rm -rf")):
-    results = json.load(open(path))["results"]
-    med = {r["command"]: statistics.median(r["times"]) * 1000 for r in results}
-    cpu = {r["command"]: (r["user"] + r["system"]) * 1000 for r in results}
+def table(paths, ref):
+    times, cpu = {}, {}
+    for path in paths:
+        for r in json.load(open(path))["results"]:
+            times.setdefault(r["command"], []).extend(r["times"])
+            cpu.setdefault(r["command"], []).append((r["user"] + r["system"]) * 1000)
+    med = {name: statistics.median(t) * 1000 for name, t in times.items()}
     print(f"| {'command':<26} | median ms | ratio to {ref.split()[0]} | CPU ms |")
     print(f"| {'-'*26} | --------: | ------: | -----: |")
-    for name, m in med.items():
-        print(f"| {name:<26} | {m:9.2f} | {m / med[ref]:6.2f}x | {cpu[name]:6.2f} |")
+    for name in sorted(med, key=med.get):
+        print(f"| {name:<26} | {med[name]:9.2f} | {med[name] / med[ref]:6.2f}x | {statistics.mean(cpu[name]):6.2f} |")
     print()
+table(sorted(glob.glob(sys.argv[1] + "/start-*.json")), "bwrap --unshare-all")
+table([sys.argv[1] + "/writable.json"], "cp -a + bwrap + rm -rf")
 PY
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -15,10 +15,11 @@ void add_gc_command(CLI::App& app, Action& action) {
       "Remove scratch directories of runs whose bootstrap is gone (their lock is free),\n"
       "half-built or half-removed images, and cached layers (run A's step layers, fetch\n"
       "layers) that no check used for the given number of days. Anything in use is left alone:\n"
-      "a layer under a running check or apply is never removed. run, shell, image build, check\n"
-      "and apply do this automatically first (layers: after " +
+      "a layer under a running check or apply is never removed. check and apply do this\n"
+      "automatically first (layers: after " +
       fmt::format("{:g}", kLayerDaysKept) +
-      " days). Prints each removed path on stdout.");
+      " days); image build removes leftovers first, run and shell while\n"
+      "their command runs. Prints each removed path on stdout.");
   cmd->add_option("--layers-unused-for", *days, "Remove layers not used for this many days")
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")
