@@ -1,14 +1,21 @@
-// The private network (see bootstrap/sandbox/network.hpp): a thread of the caller unshares
-// CLONE_NEWNET, brings "lo" up (SIOCSIFFLAGS, so services started by verify can listen on
-// 127.0.0.1), and sends an fd of the namespace over a socket pair, with SCM_RIGHTS, to whichever
-// sandbox's pid 1 holds the other end; pid 1 enters it with setns().
+// The private network (see bootstrap/sandbox/network.hpp): a child process of the caller
+// unshares CLONE_NEWNET, brings "lo" up (SIOCSIFFLAGS, so services started by verify can listen
+// on 127.0.0.1), sends an fd of the namespace over a socket pair, with SCM_RIGHTS, to whichever
+// sandbox's pid 1 holds the other end, and exits; pid 1 enters it with setns(). A process, not a
+// thread: pid 1 is cloned from the caller meanwhile, and a clone made while another thread runs
+// may copy a lock that thread holds (the C library's, a sanitizer's) into a process that then
+// waits for it forever.
 #include "bootstrap/sandbox/network.hpp"
 
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,13 +27,12 @@
 namespace bootstrap::sandbox {
 namespace {
 
-// What the thread sends: 0, or the errno of the call that failed, and its name.
+// What the maker sends: 0, or the errno of the call that failed, and its name.
 struct Report {
   int error = 0;
   char call[60] = {};
 };
 
-// Only system calls: the thread may run while the process is cloned (see release()).
 Report make_namespace(int& ns) {
   auto failed = [](const char* call) {
     Report r;
@@ -44,8 +50,8 @@ Report make_namespace(int& ns) {
   Report r = up == 0 ? Report{} : failed("ioctl(\"lo\", SIOCSIFFLAGS, IFF_UP)");
   close(sock);
   if (r.error != 0) return r;
-  ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (ns < 0) return failed("open(\"/proc/thread-self/ns/net\")");
+  ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (ns < 0) return failed("open(\"/proc/self/ns/net\")");
   return {};
 }
 
@@ -53,18 +59,26 @@ Report make_namespace(int& ns) {
 
 std::shared_ptr<PrivateNetwork> PrivateNetwork::start() {
   std::shared_ptr<PrivateNetwork> net(new PrivateNetwork());
-  int pair[2], go[2];
+  int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw SystemError("socketpair(AF_UNIX)", errno);
-  net->send_.reset(pair[0]);
+  UniqueFd send(pair[0]);
   net->receive_.reset(pair[1]);
-  if (pipe2(go, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
-  net->go_read_.reset(go[0]);
-  net->go_write_.reset(go[1]);
-  net->thread_ = std::thread([p = net.get()] { p->make(); });
+  pid_t pid = fork();
+  if (pid < 0) throw SystemError("fork() (private network)", errno);
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Only the socket: the caller's other pipes must not stay open because of this process.
+    int keep = send.get();
+    syscall(SYS_close_range, 0U, static_cast<unsigned>(keep) - 1, 0U);
+    syscall(SYS_close_range, static_cast<unsigned>(keep) + 1, ~0U, 0U);
+    send_namespace(keep);
+    _exit(0);
+  }
+  net->maker_ = pid;
   return net;
 }
 
-void PrivateNetwork::make() {
+void PrivateNetwork::send_namespace(int socket) {
   int ns = -1;
   Report report = make_namespace(ns);
   iovec iov{&report, sizeof report};
@@ -82,20 +96,15 @@ void PrivateNetwork::make() {
     std::memcpy(CMSG_DATA(c), &ns, sizeof ns);
   }
   // The receiver reports a lost message (recvmsg finds the socket closed).
-  while (sendmsg(send_.get(), &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
-  if (ns >= 0) close(ns);
-  char go;
-  while (read(go_read_.get(), &go, 1) < 0 && errno == EINTR) {
+  while (sendmsg(socket, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
 }
 
 void PrivateNetwork::release() {
-  if (!thread_.joinable()) return;
-  char go = 1;
-  while (write(go_write_.get(), &go, 1) < 0 && errno == EINTR) {
+  if (maker_ <= 0) return;
+  while (waitpid(maker_, nullptr, 0) < 0 && errno == EINTR) {
   }
-  thread_.join();
+  maker_ = -1;
 }
 
 PrivateNetwork::~PrivateNetwork() { release(); }

@@ -1,6 +1,6 @@
 // Sandbox::start and wait: the orchestration, one line per step (the steps live in their own
 // files). The order follows bubblewrap: / private first, overlay, /dev, /proc, the private
-// network (made meanwhile by a thread of the caller: PrivateNetwork), /sys,
+// network (made meanwhile by a child of the caller: PrivateNetwork), /sys,
 // tmpfs, binds, hostname, pivot_root + detach; then in the main process: session, fds,
 // environment, capabilities, no_new_privs, seccomp last, body or exec.
 #include "bootstrap/sandbox/sandbox.hpp"
@@ -312,7 +312,7 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   plan.result_w = result_w.get();
   plan.status_w = status_w.get();
 
-  // The network namespace is being made meanwhile, by a thread of this process.
+  // The network namespace is being made meanwhile, by a child process of this one.
   std::shared_ptr<PrivateNetwork> network;
   if (!spec.share_network) {
     network = spec.network ? spec.network : PrivateNetwork::start();
@@ -326,7 +326,13 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (pid < 0) throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP)", errno);
   if (pid == 0) init_in_child(plan);
-  if (network) network->release();  // pid 1 is cloned: the thread may end
+  // Once this returns, pid 1 has the namespace (or never will): reap the process that made it.
+  struct ReleaseNetwork {
+    PrivateNetwork* network;
+    ~ReleaseNetwork() {
+      if (network) network->release();
+    }
+  } release_network{network.get()};
 
   st.pid = static_cast<pid_t>(pid);
   st.result = std::move(result_r);
