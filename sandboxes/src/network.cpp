@@ -68,10 +68,10 @@ std::shared_ptr<PrivateNetwork> PrivateNetwork::start() {
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     // Only the socket: the caller's other pipes must not stay open because of this process.
-    int keep = send.get();
-    syscall(SYS_close_range, 0U, static_cast<unsigned>(keep) - 1, 0U);
-    syscall(SYS_close_range, static_cast<unsigned>(keep) + 1, ~0U, 0U);
-    send_namespace(keep);
+    auto keep = static_cast<unsigned>(send.get());
+    if (keep > 0) syscall(SYS_close_range, 0U, keep - 1, 0U);
+    syscall(SYS_close_range, keep + 1, ~0U, 0U);
+    send_namespace(static_cast<int>(keep));
     _exit(0);
   }
   net->maker_ = pid;

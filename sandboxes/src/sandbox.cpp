@@ -380,24 +380,23 @@ Sandbox Sandbox::start(const Spec& spec, const std::vector<std::string>& argv) {
 }
 
 Sandbox::Sandbox(Sandbox&&) noexcept = default;
+// A sandbox dropped before wait(): kill its pid 1 (the kernel kills the rest) and reap it.
+static void kill_unwaited(Started* state) {
+  if (!state || state->waited || state->left_to_kernel || state->pid <= 0) return;
+  kill(state->pid, SIGKILL);
+  while (waitpid(state->pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
 Sandbox& Sandbox::operator=(Sandbox&& o) noexcept {
   if (this != &o) {
-    if (state_ && !state_->waited && !state_->left_to_kernel && state_->pid > 0) {
-      kill(state_->pid, SIGKILL);
-      waitpid(state_->pid, nullptr, 0);
-    }
+    kill_unwaited(state_.get());
     state_ = std::move(o.state_);
   }
   return *this;
 }
 
-Sandbox::~Sandbox() {
-  if (state_ && !state_->waited && !state_->left_to_kernel && state_->pid > 0) {
-    kill(state_->pid, SIGKILL);
-    while (waitpid(state_->pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
-}
+Sandbox::~Sandbox() { kill_unwaited(state_.get()); }
 
 pid_t Sandbox::pid() const { return state_ ? state_->pid : -1; }
 int Sandbox::result_fd() const { return state_ ? state_->result.get() : -1; }
