@@ -15,6 +15,7 @@
 #include <cstring>
 #include <random>
 
+#include "bootstrap/openat2.hpp"
 #include "bootstrap/system_error.hpp"
 
 namespace bootstrap {
@@ -34,7 +35,7 @@ int open_in_root(int root_fd, const std::string& path, int flags, mode_t mode = 
   how.mode = mode;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   std::string rel = relative(path);
-  return static_cast<int>(syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+  return openat2_retrying(root_fd, rel.c_str(), how);
 }
 
 std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <string>
 
+#include "bootstrap/openat2.hpp"
 #include "bootstrap/system_error.hpp"
 #include "steps.hpp"
 
@@ -20,7 +21,7 @@ int openat2_raw(int dir, const std::string& path, int flags, mode_t mode, unsign
   how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
   how.mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? mode : 0;
   how.resolve = resolve;
-  return static_cast<int>(syscall(SYS_openat2, dir, path.c_str(), &how, sizeof how));
+  return openat2_retrying(dir, path.c_str(), how);
 }
 
 std::string relative(const std::string& path) {

@@ -25,6 +25,7 @@
 
 #include "bootstrap/digest.hpp"
 #include "bootstrap/manifest.hpp"
+#include "bootstrap/openat2.hpp"
 #include "bootstrap/system_error.hpp"
 #include "bootstrap/unique_fd.hpp"
 
@@ -120,7 +121,7 @@ int open_beneath(int dir_fd, const char* relative, int flags) {
   struct open_how how {};
   how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV;
-  return static_cast<int>(::syscall(SYS_openat2, dir_fd, relative, &how, sizeof how));
+  return openat2_retrying(dir_fd, relative, how);
 }
 
 // listxattrat/getxattrat (Linux 6.13): xattrs of a name in a directory, without following it.
@@ -159,7 +160,7 @@ class Walker {
     struct open_how probe {};
     probe.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
     probe.resolve = RESOLVE_BENEATH;
-    int fd = static_cast<int>(::syscall(SYS_openat2, root_.get(), ".", &probe, sizeof probe));
+    int fd = openat2_retrying(root_.get(), ".", probe);
     have_openat2_ = fd >= 0;
     if (fd >= 0) ::close(fd);
     // Any failure (ENOSYS, a seccomp filter's EPERM, no xattrs here): the l*xattr calls.
