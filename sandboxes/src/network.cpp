@@ -63,11 +63,9 @@ std::shared_ptr<PrivateNetwork> PrivateNetwork::start() {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw SystemError("socketpair(AF_UNIX)", errno);
   UniqueFd send(pair[0]);
   net->receive_.reset(pair[1]);
-  int caller_cpu = sched_getcpu();
   pid_t pid = fork();
   if (pid < 0) throw SystemError("fork() (private network)", errno);
   if (pid == 0) {
-    leave_cpu(caller_cpu);  // not to hold up the caller, nor pid 1 later (cpus.cpp)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     // Only the socket: the caller's other pipes must not stay open because of this process.
     auto keep = static_cast<unsigned>(send.get());

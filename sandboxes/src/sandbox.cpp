@@ -44,7 +44,6 @@ struct Plan {
   std::vector<bool> bind_is_dir;
   std::vector<SandboxFile> files;
   int network_end = -1;  // where pid 1 receives its private network (PrivateNetwork)
-  const ChildStartsHere* cpus = nullptr;  // pid 1 takes back the caller's CPUs
   std::vector<std::string> env;
   std::vector<char*> envp;
   std::vector<char*> argv;
@@ -153,7 +152,6 @@ pid_t spawn_main_process(Plan& plan) {
   if (poll(&alive, 1, 0) == 1 && (alive.revents & POLLERR)) _exit(125);  // parent already gone
   pid_t main = -1;
   try {
-    if (plan.cpus) plan.cpus->release_in_child();
     umask(0);
     make_root_private_in_child();
     // Descriptors opened before the clone point at the host namespace's mounts, which overlay
@@ -324,16 +322,10 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
 
   std::fflush(nullptr);  // nothing buffered may be written twice
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
-  long pid;
-  {
-    // pid 1 begins on this CPU, which this process leaves idle while it waits (cpus.cpp).
-    ChildStartsHere here;
-    plan.cpus = &here;
-    // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
-    pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
-    if (pid == 0) init_in_child(plan);
-  }
+  // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
+  long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (pid < 0) throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP)", errno);
+  if (pid == 0) init_in_child(plan);
   // Once this returns, pid 1 has the namespace (or never will): reap the process that made it.
   struct ReleaseNetwork {
     PrivateNetwork* network;

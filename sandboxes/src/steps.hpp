@@ -4,7 +4,6 @@
 #pragma once
 
 #include <linux/filter.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -71,24 +70,6 @@ void mount_tmpfs_dirs_in_child(int root);
 
 // --- pivot.cpp ------------------------------------------------------------------------------
 void pivot_into_in_child(int root);
-
-// --- cpus.cpp: which CPU each process of a start begins on ---------------------------------
-// Moves the calling process to any CPU it may use but `cpu` (the private network's maker).
-void leave_cpu(int cpu);
-// While it lives, the calling thread runs only on its current CPU, so that a process it clones
-// begins there (pid 1); the child calls release_in_child() to get the caller's CPUs back.
-class ChildStartsHere {
- public:
-  ChildStartsHere();
-  ~ChildStartsHere();
-  ChildStartsHere(const ChildStartsHere&) = delete;
-  ChildStartsHere& operator=(const ChildStartsHere&) = delete;
-  void release_in_child() const;
-
- private:
-  cpu_set_t caller_{};
-  bool pinned_ = false;
-};
 
 // --- network.cpp ------------------------------------------------------------------------------
 // pid 1: waits for the namespace a PrivateNetwork sends to `end`; throws what went wrong there.

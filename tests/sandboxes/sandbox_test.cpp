@@ -140,24 +140,6 @@ TEST_F(SandboxTest, APrivateNetworkMadeEarlyServesOneSandbox) {
   }
 }
 
-// A start chooses the CPU each of its processes begins on (cpus.cpp), but leaves nothing
-// pinned: the command may use every CPU its caller may, and the caller's CPUs are as before.
-TEST_F(SandboxTest, TheCommandMayUseEveryCpuItsCallerMay) {
-  auto allowed = [](const std::string& status) {
-    auto at = status.find("Cpus_allowed_list:");
-    return status.substr(at, status.find('\n', at) - at);
-  };
-  std::string caller = allowed(read_text("/proc/self/status"));
-  for (bool network : {false, true}) {
-    Spec spec = host_spec();
-    spec.share_network = network;
-    Result r = run_capture(spec, "cat /proc/self/status");
-    ASSERT_EQ(r.status, 0);
-    EXPECT_EQ(allowed(r.data), caller) << (network ? "shared network" : "private network");
-    EXPECT_EQ(allowed(read_text("/proc/self/status")), caller) << "the caller's CPUs changed";
-  }
-}
-
 TEST_F(SandboxTest, PolicyRcDotDRefusesServicesAndNeverReachesTheUpper) {
   auto scratch = TempDir();
   fs::create_directory(scratch.path() / "upper");
