@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "bootstrap/exit_codes.hpp"
 #include "commands.hpp"
@@ -37,16 +38,39 @@ std::string engine_path() {
   _exit(kExitEnvironment);
 }
 
+// The word naming the command: the first that is neither a global option nor the value of one
+// (which options take a value, `app` knows).
+std::string_view command_word(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') return arg;
+    if (arg.find('=') != std::string_view::npos) continue;
+    const CLI::Option* option = app.get_option_no_throw(std::string(arg));
+    if (option && option->get_items_expected_min() > 0) ++i;
+  }
+  return {};
+}
+
 int run_main(int argc, char** argv) {
   CLI::App app{"", "bootstrap"};
   app.fallthrough();
   GlobalOptions global;
   add_global_options(app, global);
+  // Only the command asked for is set up: a start of `bootstrap run` pays for no other.
+  std::string_view command = command_word(app, argc, argv);
   Action action;
-  add_run_command(app, action);
-  add_shell_command(app, action);
-  add_image_command(app, action);
-  add_gc_command(app, action);
+  if (command == "run") {
+    add_run_command(app, action);
+  } else if (command == "shell") {
+    add_shell_command(app, action);
+  } else if (command == "image") {
+    add_image_command(app, action);
+  } else if (command == "gc") {
+    add_gc_command(app, action);
+  } else {
+    hand_to_engine(argv, global);
+  }
   // Set after the subcommands, which keep their own --help: whatever is not theirs is left over
   // for the engine instead of being an error here.
   app.set_help_flag();

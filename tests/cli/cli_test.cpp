@@ -49,6 +49,23 @@ TEST(Cli, WithoutTheEngineTheOtherCommandsSayWhatIsMissing) {
   EXPECT_EQ(help.status, 0) << help.err;  // the sandbox commands need no engine
 }
 
+// bootstrap finds the command word past the global options and their values: "--cache-dir run"
+// names a directory, not the run command.
+TEST(Cli, GlobalOptionsAndTheirValuesComeBeforeTheCommand) {
+  if (fs::exists(BOOTSTRAP_INSTALL_ENGINE)) GTEST_SKIP() << "an installed engine would be found: " << BOOTSTRAP_INSTALL_ENGINE;
+  testing::TempDir dir;
+  fs::path alone = dir.path() / "bootstrap";
+  fs::copy_file(BOOTSTRAP_BINARY, alone);
+  std::string cache = (dir.path() / "cache").string();
+  auto gc = testing::run({alone, "-v", "--color", "never", "--cache-dir", cache, "gc"});
+  EXPECT_EQ(gc.status, 0) << gc.err;  // handled without the engine
+  auto gc_eq = testing::run({alone, "--cache-dir=" + cache, "-q", "gc", "--all-layers"});
+  EXPECT_EQ(gc_eq.status, 0) << gc_eq.err;
+  auto plugins = testing::run({alone, "--cache-dir", "run", "plugins"});
+  EXPECT_EQ(plugins.status, 3) << "plugins is the engine's: " << plugins.err;
+  EXPECT_NE(plugins.err.find("cannot start"), std::string::npos) << plugins.err;
+}
+
 TEST(Cli, ValidateAcceptsTheReferenceBaseline) {
   auto r = bootstrap({"validate", kDragoman});
   EXPECT_EQ(r.status, 0) << r.err;
