@@ -15,6 +15,15 @@ Console GlobalOptions::console() const {
   return Console(mode, quiet ? -1 : verbose);
 }
 
+void describe_bootstrap(CLI::App& app) {
+  app.description(
+      "bootstrap makes a host's baseline repeatable: it applies a YAML baseline in disposable\n"
+      "sandboxes, proves it repeatable, idempotent and verified, then applies it for real.");
+  app.footer(
+      "Exit status: 0 passed, 1 a check or apply failed, 2 bad usage or baseline,\n"
+      "3 this machine cannot run sandboxes. Run 'bootstrap COMMAND --help' for a command.");
+}
+
 void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--color", global.color, "Colour output: auto (honours NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))

@@ -26,6 +26,8 @@ struct GlobalOptions {
 
 using Action = std::function<int(const GlobalOptions&)>;
 
+// What bootstrap is, and the exit statuses (shown under every command's --help too).
+void describe_bootstrap(CLI::App& app);
 // --color, -v, -q, --plugin-dir, --cache-dir.
 void add_global_options(CLI::App& app, GlobalOptions& global);
 // Runs the chosen command's action; its exceptions become messages and exit statuses

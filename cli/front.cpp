@@ -44,6 +44,7 @@ std::string_view command_word(const CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--") break;
+    if (arg == "-h" || arg == "--help") break;  // `bootstrap --help run`: the engine explains
     if (arg.size() < 2 || arg[0] != '-') return arg;
     if (arg.find('=') != std::string_view::npos) continue;
     const CLI::Option* option = app.get_option_no_throw(std::string(arg));
@@ -54,6 +55,7 @@ std::string_view command_word(const CLI::App& app, int argc, char** argv) {
 
 int run_main(int argc, char** argv) {
   CLI::App app{"", "bootstrap"};
+  describe_bootstrap(app);
   app.fallthrough();
   GlobalOptions global;
   add_global_options(app, global);

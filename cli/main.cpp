@@ -10,16 +10,11 @@ namespace bootstrap::cli {
 namespace {
 
 int run_main(int argc, char** argv) {
-  CLI::App app{
-      "bootstrap makes a host's baseline repeatable: it applies a YAML baseline in disposable\n"
-      "sandboxes, proves it repeatable, idempotent and verified, then applies it for real.",
-      "bootstrap"};
+  CLI::App app{"", "bootstrap"};
+  describe_bootstrap(app);
   app.require_subcommand(1);
   app.fallthrough();
   app.set_version_flag("--version", std::string("bootstrap ") + kVersion);
-  app.footer(
-      "Exit status: 0 passed, 1 a check or apply failed, 2 bad usage or baseline,\n"
-      "3 this machine cannot run sandboxes. Run 'bootstrap COMMAND --help' for a command.");
 
   GlobalOptions global;
   add_global_options(app, global);

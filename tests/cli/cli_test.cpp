@@ -20,6 +20,9 @@ TEST(Cli, HelpExplainsEveryCommand) {
     auto help = bootstrap({cmd, "--help"});
     EXPECT_EQ(help.status, 0) << cmd;
     EXPECT_GT(help.out.size(), 100u) << cmd << ": " << help.out;
+    auto help_first = bootstrap({"--help", cmd});
+    EXPECT_EQ(help_first.status, 0) << "--help " << cmd << ": " << help_first.err;
+    EXPECT_EQ(help_first.out, help.out) << "--help " << cmd;
   }
 }
 
