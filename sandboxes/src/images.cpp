@@ -26,8 +26,9 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
-#include <memory>
 #include <fstream>
+#include <initializer_list>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
