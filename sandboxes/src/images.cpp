@@ -19,7 +19,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <chrono>
 #include <cstdio>
@@ -28,10 +27,10 @@
 #include <deque>
 #include <fstream>
 #include <initializer_list>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bootstrap/digest.hpp"
 #include "bootstrap/sandbox/apt_sources.hpp"
 #include "bootstrap/sandbox/lock.hpp"
 #include "bootstrap/sandbox/tree.hpp"
@@ -81,37 +80,25 @@ std::string os_release_field(const std::string& key) {
   return "";
 }
 
-std::string digest_text(XXH128_hash_t h) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return std::string("xxh128:") + buf;
-}
+// Image digests are written "xxh128:<hex>" (the same XXH3-128 as bootstrap/digest.hpp).
+std::string image_digest(const Digest& d) { return "xxh128:" + d.hex(); }
 
-std::string digest_of(const std::string& data) { return digest_text(XXH3_128bits(data.data(), data.size())); }
+std::string digest_of(const std::string& data) { return image_digest(digest_bytes(data)); }
 
 // The digest of `files`' contents one after the other (a missing file counts as empty), read a
 // piece at a time: a host's dpkg status is most of a megabyte, and `run host` asks at every
 // start. Equal to digest_of() of the files' contents joined.
 std::string digest_of_files(std::initializer_list<fs::path> files) {
-  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state(XXH3_createState(), &XXH3_freeState);
-  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) throw std::bad_alloc();
-  char buf[1 << 16];
+  Hasher hasher;
   for (const fs::path& file : files) {
     UniqueFd fd(open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
       if (errno == ENOENT) continue;
       throw SystemError("open(\"" + file.string() + "\")", errno);
     }
-    for (;;) {
-      ssize_t n = read(fd.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SystemError("read(\"" + file.string() + "\")", errno);
-      if (n == 0) break;
-      XXH3_128bits_update(state.get(), buf, static_cast<std::size_t>(n));
-    }
+    hasher.update_fd(fd.get());
   }
-  return digest_text(XXH3_128bits_digest(state.get()));
+  return image_digest(hasher.finish());
 }
 
 std::uint64_t disk_usage(const fs::path& root) {

@@ -33,6 +33,13 @@ TEST(Digest, StreamingEqualsOneShotAcrossChunkBoundaries) {
   UniqueFd small(::open((tree / "small").c_str(), O_RDONLY));
   EXPECT_EQ(digest_fd(big.get()), digest_bytes(data));
   EXPECT_EQ(digest_fd(small.get()), digest_bytes("hello\n"));
+
+  // Files one after the other hash as their contents joined (update_fd reads from offset 0).
+  Hasher files;
+  files.update_fd(small.get());
+  files.update_fd(big.get());
+  files.update_fd(small.get());
+  EXPECT_EQ(files.finish(), digest_bytes("hello\n" + data + "hello\n"));
 }
 
 TEST(Digest, FieldsAreLengthPrefixed) {

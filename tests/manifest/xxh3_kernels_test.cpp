@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "bootstrap/digest.hpp"
-#include "manifest/xxh3_kernel.hpp"  // white box: core/src
+#include "digest/xxh3_kernel.hpp"  // white box: sandboxes/src
 
 namespace bootstrap {
 namespace {

@@ -46,6 +46,9 @@ class Hasher {
   // Length-prefixed, so that ("ab","c") and ("a","bc") hash differently.
   void update_field(std::string_view data);
   void update_u64(std::uint64_t value);
+  // Everything readable from `fd` from offset 0 to end of file, 64 KiB at a time (SystemError
+  // when a read fails).
+  void update_fd(int fd);
   Digest finish() const;
 
  private:

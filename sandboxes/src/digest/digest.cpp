@@ -162,6 +162,17 @@ void Hasher::update_u64(std::uint64_t value) {
   update(le, sizeof le);
 }
 
+void Hasher::update_fd(int fd) {
+  char* buf = thread_buffer();
+  off_t offset = 0;
+  for (;;) {
+    std::size_t n = read_chunk(fd, buf, kChunk, offset);
+    update(buf, n);
+    if (n < kChunk) return;
+    offset += static_cast<off_t>(n);
+  }
+}
+
 // Flushing changes how the bytes are split between updates, never which bytes: still const.
 Digest Hasher::finish() const {
   state_->flush();
