@@ -1,11 +1,13 @@
 // The status pipe: small fixed-header records, each written with one write(2) (< PIPE_BUF, so
 // records from pid 1 and the main process never interleave).
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 
+#include "raw_syscall.hpp"
 #include "steps.hpp"
 
 namespace bootstrap::sandbox {
@@ -40,6 +42,12 @@ void send_record(int fd, char type, int value, const std::string& text) {
   do {
     n = write(fd, buf, sizeof h + h.length);
   } while (n < 0 && errno == EINTR);
+}
+
+void send_record_from_reaper(int fd, char type, int value) {
+  Header h{type, value, 0};
+  while (raw_syscall(SYS_write, fd, reinterpret_cast<long>(&h), sizeof h) == -EINTR) {
+  }
 }
 
 bool read_record(int fd, Record& out) {

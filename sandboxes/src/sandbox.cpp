@@ -3,6 +3,18 @@
 // network (made meanwhile by a child of the caller: PrivateNetwork), /sys,
 // tmpfs, binds, hostname, pivot_root + detach; then in the main process: session, fds,
 // environment, capabilities, no_new_privs, seccomp last, body or exec.
+//
+// For a command, pid 1 shares the caller's memory (CLONE_VM), as the main process shares pid
+// 1's (posix_spawn's way): no page tables are copied, no page is copied on write, and one
+// address space is torn down instead of two; `bootstrap run` returns without paying for any
+// (pid 1, the last user, does). This is safe the way vfork is: the caller sleeps until pid 1
+// reports 'R', which it does once the command has been executed; from then on pid 1 touches
+// neither the heap nor errno (the reaper makes raw system calls), and all signals stay blocked
+// in it, so no handler of the caller's can run there. One risk is vfork's too: a pid 1 killed
+// from outside in that millisecond, while it held the allocator's lock, would leave the caller
+// waiting for that lock. A body (check's steps) runs C++ after 'R', so there pid 1 is a fork,
+// as it is under AddressSanitizer. Sharing, pid 1 ends only once the caller has exited (or
+// after 50 ms), so that the caller's exit does not tear the address space down on its way out.
 #include "bootstrap/sandbox/sandbox.hpp"
 
 #include <fcntl.h>
@@ -25,6 +37,7 @@
 
 #include "bootstrap/sandbox/network.hpp"
 #include "bootstrap/system_error.hpp"
+#include "raw_syscall.hpp"
 #include "steps.hpp"
 
 namespace bootstrap::sandbox {
@@ -50,7 +63,20 @@ struct Plan {
   std::function<int(int)> body;
   int result_w = -1;
   int status_w = -1;
+  sigset_t caller_signals{};   // the caller's signal mask; blocked entirely in pid 1
+  bool shares_memory = false;  // pid 1 runs in the caller's memory (see the top of this file)
 };
+
+constexpr std::size_t kPid1Stack = 256 * 1024;
+
+// AddressSanitizer keeps the running stack's bounds and its own bookkeeping in thread-local
+// state, which pid 1 and the main process would share with the caller's thread: under it, pid
+// 1 is a fork (the same tests then cover that way).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizerAllowsSharing = false;
+#else
+constexpr bool kSanitizerAllowsSharing = true;
+#endif
 
 UniqueFd open_dir(const std::filesystem::path& p, int flags, const char* what) {
   int fd = open(p.c_str(), flags | O_DIRECTORY | O_CLOEXEC);
@@ -108,8 +134,20 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   } catch (const std::exception& e) {
     fail_in_child(status_fd, e);
   }
-  send_record(status_fd, 'R', 0);
+  if (plan.body) send_record(status_fd, 'R', 0);  // for a command, pid 1 reports once it has exec'd
   close(status_fd);
+  // The caller's handlers are in memory this process shares with it (execve resets them only
+  // once it succeeds); then the caller's mask, as a child of the caller would have had it.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction action {};
+    if (sigaction(sig, nullptr, &action) != 0 || action.sa_handler == SIG_DFL ||
+        action.sa_handler == SIG_IGN)
+      continue;
+    action.sa_handler = SIG_DFL;
+    action.sa_flags = 0;
+    sigaction(sig, &action, nullptr);
+  }
+  sigprocmask(SIG_SETMASK, &plan.caller_signals, nullptr);
   if (plan.body) {
     int rc = 1;
     try {
@@ -155,20 +193,24 @@ pid_t spawn_main_process(Plan& plan) {
     umask(0);
     make_root_private_in_child();
     // Descriptors opened before the clone point at the host namespace's mounts, which overlay
-    // and bind mounts refuse: reopen every path here (the parent already checked them).
-    std::vector<UniqueFd> lower_fds;
+    // and bind mounts refuse: reopen every path here (the parent already checked them), into
+    // pid 1's own variables (`plan` may be the caller's memory: it only reads it).
+    std::vector<UniqueFd> lowers;
+    std::vector<int> lower_fds;
     for (const auto& l : spec.lowers) {
-      lower_fds.push_back(open_dir(l, O_PATH, "lower layer"));
-      plan.lower_fds[lower_fds.size() - 1] = lower_fds.back().get();
+      lowers.push_back(open_dir(l, O_PATH, "lower layer"));
+      lower_fds.push_back(lowers.back().get());
     }
+    UniqueFd upper_fd, work_fd;
     if (!spec.upper.empty()) {
-      plan.upper = open_dir(spec.upper, O_RDONLY, "upper layer");
-      plan.work = open_dir(spec.work, O_PATH, "work dir");
+      upper_fd = open_dir(spec.upper, O_RDONLY, "upper layer");
+      work_fd = open_dir(spec.work, O_PATH, "work dir");
     }
-    for (std::size_t i = 0; i < spec.binds.size(); ++i) {
-      int fd = open(spec.binds[i].source.c_str(), O_PATH | O_CLOEXEC);
-      if (fd < 0) throw SystemError("open(\"" + spec.binds[i].source.string() + "\") (bind source)", errno);
-      plan.bind_sources[i].reset(fd);
+    std::vector<UniqueFd> bind_sources;
+    for (const Bind& b : spec.binds) {
+      int fd = open(b.source.c_str(), O_PATH | O_CLOEXEC);
+      if (fd < 0) throw SystemError("open(\"" + b.source.string() + "\") (bind source)", errno);
+      bind_sources.emplace_back(fd);
     }
     UniqueFd mountpoint(open(kStaging, O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!mountpoint) throw SystemError(std::string("open(\"") + kStaging + "\")", errno);
@@ -182,13 +224,13 @@ pid_t spawn_main_process(Plan& plan) {
     // layer less for every lookup).
     const char* files_dir = plan.tmpfs_upper ? "upper" : "layer";
     UniqueFd files(openat(stage.get(), files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    make_sandbox_layer_in_child(files.get(), plan.lower_fds, plan.files);
+    make_sandbox_layer_in_child(files.get(), lower_fds, plan.files);
 
-    std::vector<std::string> lowers;
-    if (!plan.tmpfs_upper) lowers.push_back(std::string(kStaging) + "/layer");
-    for (std::size_t i = 0; i < plan.lower_fds.size(); ++i) {
+    std::vector<std::string> layers;
+    if (!plan.tmpfs_upper) layers.push_back(std::string(kStaging) + "/layer");
+    for (std::size_t i = 0; i < lower_fds.size(); ++i) {
       if (!plan.wrap[i]) {
-        lowers.push_back(fd_path(plan.lower_fds[i]));
+        layers.push_back(fd_path(lower_fds[i]));
         continue;
       }
       // overlayfs refuses a layer inside another one on the same filesystem ("/" of the host
@@ -196,14 +238,15 @@ pid_t spawn_main_process(Plan& plan) {
       // another superblock and no longer contains anything.
       std::string inner = std::string(kStaging) + "/wrap" + std::to_string(i);
       if (mkdirat(stage.get(), ("wrap" + std::to_string(i)).c_str(), 0755) != 0) throw SystemError("mkdirat(\"" + inner + "\")", errno);
-      std::string opts = "lowerdir=" + fd_path(plan.lower_fds[i]) + ":" + kStaging + "/empty";
+      std::string opts = "lowerdir=" + fd_path(lower_fds[i]) + ":" + kStaging + "/empty";
       if (mount("overlay", inner.c_str(), "overlay", MS_RDONLY, opts.c_str()) != 0)
         throw SystemError("mount(\"overlay\", \"" + inner + "\", \"overlay\", \"" + opts + "\")", errno);
-      lowers.push_back(inner);
+      layers.push_back(inner);
     }
-    std::string upper = plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(plan.upper.get());
-    std::string work = plan.tmpfs_upper ? std::string(kStaging) + "/work" : fd_path(plan.work.get());
-    mount_overlay_in_child(std::string(kStaging) + "/root", lowers, upper, work);
+    std::string upper =
+        plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(upper_fd.get());
+    std::string work = plan.tmpfs_upper ? std::string(kStaging) + "/work" : fd_path(work_fd.get());
+    mount_overlay_in_child(std::string(kStaging) + "/root", layers, upper, work);
 
     UniqueFd root = open_dir(std::string(kStaging) + "/root", O_RDONLY, "overlay root");
     mount_dev_in_child(root.get());
@@ -217,7 +260,7 @@ pid_t spawn_main_process(Plan& plan) {
     mount_tmpfs_dirs_in_child(root.get());
     for (std::size_t i = 0; i < spec.binds.size(); ++i) {
       UniqueFd target = mount_target_in_root(root.get(), spec.binds[i].target, !plan.bind_is_dir[i]);
-      bind_at(plan.bind_sources[i].get(), target.get(), spec.binds[i].read_only, spec.binds[i].target);
+      bind_at(bind_sources[i].get(), target.get(), spec.binds[i].read_only, spec.binds[i].target);
     }
     for (const std::string& m : spec.masked) {
       UniqueFd target = open_in_root(root.get(), m, O_PATH | O_DIRECTORY);
@@ -226,27 +269,31 @@ pid_t spawn_main_process(Plan& plan) {
     if (sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
       throw SystemError("sethostname(\"" + spec.hostname + "\")", errno);
     pivot_into_in_child(root.get());
+    // No process of the sandbox may ptrace pid 1 or read its memory through /proc (which may
+    // be the caller's), from the first one on.
+    if (prctl(PR_SET_DUMPABLE, 0) != 0) throw SystemError("prctl(PR_SET_DUMPABLE, 0)", errno);
     if (plan.body) {
       main = fork();
       if (main < 0) throw SystemError("fork()", errno);
       if (main == 0) main_in_child(plan);
     } else {
-      main = spawn_main_process(plan);
+      char** caller_environment = environ;
+      main = spawn_main_process(plan);  // returns once the command is executed (or failed to be)
+      environ = caller_environment;     // main_in_child set it, maybe in the caller's memory
     }
   } catch (const std::exception& e) {
     fail_in_child(plan.status_w, e);
   }
 
-  // The reaper keeps only the status pipe and CAP_KILL, and cannot be ptraced or inspected
-  // through /proc by the processes it reaps.
+  // The reaper keeps only the status pipe and CAP_KILL.
   int status_fd = dup3(plan.status_w, 3, O_CLOEXEC);
   syscall(SYS_close_range, 4U, ~0U, 0U);
-  prctl(PR_SET_DUMPABLE, 0);
   try {
     keep_only_kill_capability_in_child();
   } catch (const std::exception&) {
   }
-  reap_in_child(main, status_fd);
+  if (!plan.body) send_record_from_reaper(status_fd, 'R', 0);  // the caller runs again from here
+  reap_in_child(main, status_fd, plan.shares_memory);
 }
 
 
@@ -256,11 +303,19 @@ struct Started {
   UniqueFd status;
   bool waited = false;
   bool left_to_kernel = false;  // wait(Teardown::InBackground) returned before pid 1 was reaped
+  // pid 1's stack when it shares the caller's memory: unmapped once pid 1 is reaped (left
+  // mapped when the kernel finishes pid 1 after wait(InBackground): it may still be on it).
+  void* stack = nullptr;
   // For scrubbing a persistent upper after the run.
   std::vector<UniqueFd> lowers;
   UniqueFd upper;
   std::vector<SandboxFile> files;
 };
+
+void release_stack(Started& st) {
+  if (st.stack) munmap(st.stack, kPid1Stack);
+  st.stack = nullptr;
+}
 
 void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
                               const std::vector<std::string>* argv) {
@@ -320,12 +375,45 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
     plan.network_end = network->receiving_end();
   }
 
+  // What only the parent uses later: taken now, since pid 1 may share this memory.
+  if (!spec.upper.empty()) {
+    st.upper = std::move(plan.upper);
+    st.lowers = std::move(plan.lowers);
+    st.files = plan.files;
+  }
+
   std::fflush(nullptr);  // nothing buffered may be written twice
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
-  // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
-  long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
-  if (pid < 0) throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP)", errno);
-  if (pid == 0) init_in_child(plan);
+  // pid 1 starts with every signal blocked (the main process restores the caller's mask).
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &plan.caller_signals);
+  long pid;
+  int clone_error = 0;
+  plan.shares_memory = kErrnoFreeSyscalls && kSanitizerAllowsSharing && !plan.body;  // see the top
+  if (plan.shares_memory) {
+    st.stack = mmap(nullptr, kPid1Stack, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (st.stack == MAP_FAILED) {
+      st.stack = nullptr;
+      pthread_sigmask(SIG_SETMASK, &plan.caller_signals, nullptr);
+      throw SystemError("mmap(stack of pid 1)", errno);
+    }
+    pid =
+        clone([](void* p) -> int { init_in_child(*static_cast<Plan*>(p)); },
+              static_cast<char*>(st.stack) + kPid1Stack, static_cast<int>(flags | CLONE_VM), &plan);
+  } else {
+    // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
+    pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
+    if (pid == 0) init_in_child(plan);
+  }
+  if (pid < 0) clone_error = errno;
+  pthread_sigmask(SIG_SETMASK, &plan.caller_signals, nullptr);
+  if (pid < 0) {
+    release_stack(st);
+    throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP)",
+                      clone_error);
+  }
   // Once this returns, pid 1 has the namespace (or never will): reap the process that made it.
   struct ReleaseNetwork {
     PrivateNetwork* network;
@@ -339,11 +427,6 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   st.status = std::move(status_r);
   result_w.reset();
   status_w.reset();
-  if (!spec.upper.empty()) {
-    st.upper = std::move(plan.upper);
-    st.lowers = std::move(plan.lowers);
-    st.files = plan.files;
-  }
 
   Record rec;
   bool got = read_record(st.status.get(), rec);
@@ -353,6 +436,7 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   while (waitpid(st.pid, &ws, 0) < 0 && errno == EINTR) {
   }
   st.waited = true;
+  release_stack(st);
   if (got && rec.type == 'E') {
     if (rec.value != 0) throw SystemError(SystemError::Preformatted{}, "sandbox setup: " + rec.text, rec.value);
     throw std::runtime_error("sandbox setup: " + rec.text);
@@ -386,6 +470,8 @@ static void kill_unwaited(Started* state) {
   kill(state->pid, SIGKILL);
   while (waitpid(state->pid, nullptr, 0) < 0 && errno == EINTR) {
   }
+  state->waited = true;
+  release_stack(*state);
 }
 
 Sandbox& Sandbox::operator=(Sandbox&& o) noexcept {
@@ -422,6 +508,8 @@ Result Sandbox::wait(Teardown teardown) {
   }
   // A persistent upper is scrubbed below, which needs the overlay gone: always wait for it.
   bool in_background = teardown == Teardown::InBackground && main_status && !state_->upper;
+  // Its work done, pid 1 may be waiting for this process to exit (reap_in_child): not here.
+  if (main_status && !in_background) kill(state_->pid, SIGKILL);
   int ws = 0;
   pid_t reaped = 0;
   while ((reaped = waitpid(state_->pid, &ws, in_background ? WNOHANG : 0)) < 0) {
@@ -431,6 +519,7 @@ Result Sandbox::wait(Teardown teardown) {
     state_->left_to_kernel = true;
   } else {
     state_->waited = true;
+    release_stack(*state_);
   }
   int s = main_status.value_or(ws);
   if (WIFSIGNALED(s)) {

@@ -97,20 +97,24 @@ bool kernel_has_per_namespace_pid_max();
 namespace bootstrap::sandbox {
 
 // --- messages.cpp: the status pipe from the sandbox to the parent ---------------------------
-// Records: 'R' ready (main is about to run the body or exec), 'E' setup failed (value = errno,
-// text = the call), 'X' the main process ended and nothing else is left (value = its wait status).
+// Records: 'R' ready (the main process runs the body, or has executed the command), 'E' setup
+// failed (value = errno, text = the call), 'X' the main process ended and nothing else is left
+// (value = its wait status).
 struct Record {
   char type = 0;
   int value = 0;
   std::string text;
 };
 void send_record(int fd, char type, int value, const std::string& text = {});
+// The same without text, allocation or errno: for pid 1 once the caller runs again.
+void send_record_from_reaper(int fd, char type, int value);
 // Reads one record; false at end of file.
 bool read_record(int fd, Record& out);
 
 // --- reaper.cpp -------------------------------------------------------------------------------
 // pid 1: reaps every orphan until `main` exits, kills and reaps what is left, reports main's
-// status ('X'), then exits with it.
-[[noreturn]] void reap_in_child(pid_t main, int status_fd);
+// status ('X'), then exits with it; with `linger`, only after the caller has exited (at most
+// 50 ms later).
+[[noreturn]] void reap_in_child(pid_t main, int status_fd, bool linger);
 
 }  // namespace bootstrap::sandbox

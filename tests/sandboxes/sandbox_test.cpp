@@ -2,6 +2,7 @@
 #include "bootstrap/sandbox/sandbox.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -272,6 +273,49 @@ TEST_F(SandboxTest, BindsAreVisibleAndReadOnlyWhenAsked) {
   Result r = Sandbox::start(spec, {"sh", "-c", "cat /srv/cache/f; touch /srv/cache/g 2>/dev/null && echo WROTE"}).wait();
   EXPECT_EQ(r.status, 1);
   EXPECT_FALSE(fs::exists(src.path() / "g"));
+}
+
+volatile sig_atomic_t caller_handler_ran = 0;
+
+// pid 1 of a command shares the caller's memory until the command runs: nothing in the sandbox
+// may make the caller's code run there, and the caller keeps what it had (environment, mask).
+TEST_F(SandboxTest, TheCommandGetsTheCallersSignalMaskButCannotRunItsHandlers) {
+  struct sigaction handler {
+  }, old_handler{};
+  handler.sa_handler = [](int) { caller_handler_ran = 1; };
+  ASSERT_EQ(sigaction(SIGUSR1, &handler, &old_handler), 0);
+  sigset_t usr2, old_mask;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &usr2, &old_mask), 0);
+  setenv("BOOTSTRAP_CALLER_MARK", "kept", 1);
+  char** caller_environment = environ;
+
+  TempDir out;
+  Spec spec = host_spec();
+  spec.env = {"EXTRA=yes"};
+  spec.binds = {{out.path(), "/out", false}};
+  // cp, not sh: dash clears its signal mask.
+  Result copied = Sandbox::start(spec, {"cp", "/proc/self/status", "/out/status"}).wait();
+  Result r = Sandbox::start(spec, {"sh", "-c", "kill -USR1 1 && echo sent > /out/signal"}).wait();
+  sigset_t mask_after;
+  pthread_sigmask(SIG_SETMASK, &old_mask, &mask_after);
+  sigaction(SIGUSR1, &old_handler, nullptr);
+
+  EXPECT_EQ(copied.status, 0);
+  EXPECT_NE(read_text(out.path() / "status").find("\nSigBlk:\t0000000000000800\n"),
+            std::string::npos)
+      << "not the caller's mask (SIGUSR2 only):\n"
+      << read_text(out.path() / "status");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(read_text(out.path() / "signal"), "sent\n");
+  EXPECT_EQ(caller_handler_ran, 0) << "a signal sent to pid 1 ran the caller's handler";
+  EXPECT_EQ(sigismember(&mask_after, SIGUSR2), 1);
+  EXPECT_EQ(sigismember(&mask_after, SIGUSR1), 0) << "the caller's mask changed";
+  EXPECT_EQ(environ, caller_environment);
+  EXPECT_STREQ(getenv("BOOTSTRAP_CALLER_MARK"), "kept");
+  EXPECT_EQ(getenv("EXTRA"), nullptr);
+  unsetenv("BOOTSTRAP_CALLER_MARK");
 }
 
 TEST_F(SandboxTest, DestroyingAnUnwaitedSandboxKillsIt) {

@@ -53,7 +53,9 @@ struct Result {
 // How wait() ends. Wait: once pid 1 is reaped, so the kernel has also unmounted everything the
 // sandbox mounted. InBackground (bubblewrap's way): once every process of the sandbox is gone
 // but pid 1, whose exit the kernel is still completing; the mounts it tears down are in a
-// mount namespace nothing else can see. pid 1 stays unreaped (a zombie for a moment) until this
+// mount namespace nothing else can see. For a command, pid 1 shares this process's memory and
+// waits for this process to exit (at most 50 ms) before it ends, so that the exit does not tear
+// that memory down on the way out. pid 1 stays unreaped (a zombie for a moment) until this
 // process exits, so it suits a process that is about to: `bootstrap run`. A sandbox with a
 // persistent upper layer is always waited for, since the upper is scrubbed afterwards.
 enum class Teardown { Wait, InBackground };
