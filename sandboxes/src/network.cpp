@@ -1,31 +1,36 @@
 // The private network (see bootstrap/sandbox/network.hpp): a child process of the caller
 // unshares CLONE_NEWNET, brings "lo" up (SIOCSIFFLAGS, so services started by verify can listen
 // on 127.0.0.1), sends an fd of the namespace over a socket pair, with SCM_RIGHTS, to whichever
-// sandbox's pid 1 holds the other end, and exits; pid 1 enters it with setns(). A process, not a
-// thread: pid 1 is cloned from the caller meanwhile, and a clone made while another thread runs
-// may copy a lock that thread holds (the C library's, a sanitizer's) into a process that then
-// waits for it forever.
+// sandbox's pid 1 holds the other end, and exits; pid 1 enters it with setns(). A process in the
+// caller's memory (CLONE_VM), not a thread: a body's pid 1 is forked from the caller meanwhile,
+// and a fork made while another thread runs may copy a lock that thread holds (the C library's,
+// a sanitizer's) into a process that then waits for it forever. Sharing the caller's thread-local
+// state, errno included, the maker makes only raw system calls.
 #include "bootstrap/sandbox/network.hpp"
 
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "bootstrap/system_error.hpp"
+#include "raw_syscall.hpp"
 #include "steps.hpp"
 
 namespace bootstrap::sandbox {
 namespace {
+
+constexpr std::size_t kMakerStack = 64 * 1024;
 
 // What the maker sends: 0, or the errno of the call that failed, and its name.
 struct Report {
@@ -33,25 +38,28 @@ struct Report {
   char call[60] = {};
 };
 
+// In the caller's memory, while the caller runs: raw system calls only, nothing allocated.
 Report make_namespace(int& ns) {
-  auto failed = [](const char* call) {
+  auto failed = [](const char* call, long result) {
     Report r;
-    r.error = errno;
+    r.error = static_cast<int>(-result);
     std::strncpy(r.call, call, sizeof r.call - 1);
     return r;
   };
-  if (unshare(CLONE_NEWNET) != 0) return failed("unshare(CLONE_NEWNET)");
-  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) return failed("socket(AF_INET, SOCK_DGRAM)");
+  long rc = raw_syscall(SYS_unshare, CLONE_NEWNET);
+  if (rc < 0) return failed("unshare(CLONE_NEWNET)", rc);
+  long sock = raw_syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return failed("socket(AF_INET, SOCK_DGRAM)", sock);
   ifreq req{};
   std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
   req.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
-  int up = ioctl(sock, SIOCSIFFLAGS, &req);
-  Report r = up == 0 ? Report{} : failed("ioctl(\"lo\", SIOCSIFFLAGS, IFF_UP)");
-  close(sock);
-  if (r.error != 0) return r;
-  ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (ns < 0) return failed("open(\"/proc/self/ns/net\")");
+  rc = raw_syscall(SYS_ioctl, sock, SIOCSIFFLAGS, reinterpret_cast<long>(&req));
+  raw_syscall(SYS_close, sock);
+  if (rc < 0) return failed("ioctl(\"lo\", SIOCSIFFLAGS, IFF_UP)", rc);
+  long fd = raw_syscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self/ns/net"),
+                        O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failed("open(\"/proc/self/ns/net\")", fd);
+  ns = static_cast<int>(fd);
   return {};
 }
 
@@ -63,22 +71,43 @@ std::shared_ptr<PrivateNetwork> PrivateNetwork::start() {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw SystemError("socketpair(AF_UNIX)", errno);
   UniqueFd send(pair[0]);
   net->receive_.reset(pair[1]);
-  pid_t pid = fork();
-  if (pid < 0) throw SystemError("fork() (private network)", errno);
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // Only the socket: the caller's other pipes must not stay open because of this process.
-    auto keep = static_cast<unsigned>(send.get());
-    if (keep > 0) syscall(SYS_close_range, 0U, keep - 1, 0U);
-    syscall(SYS_close_range, keep + 1, ~0U, 0U);
-    send_namespace(static_cast<int>(keep));
-    _exit(0);
+  net->send_ = send.get();
+  if (kChildrenMayShareMemory) {
+    net->stack_ = mmap(nullptr, kMakerStack, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (net->stack_ == MAP_FAILED) {
+      net->stack_ = nullptr;
+      throw SystemError("mmap(stack of the private network's maker)", errno);
+    }
   }
+  // The child starts with every signal blocked, and keeps them so.
+  sigset_t all, caller;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &caller);
+  pid_t pid;
+  if (net->stack_) {
+    pid = clone(&PrivateNetwork::make_and_send, static_cast<char*>(net->stack_) + kMakerStack,
+                CLONE_VM | SIGCHLD, net.get());
+  } else {
+    pid = fork();
+    if (pid == 0) _exit(make_and_send(net.get()));
+  }
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &caller, nullptr);
+  if (pid < 0)
+    throw SystemError(
+        net->stack_ ? "clone(CLONE_VM) (private network)" : "fork() (private network)", err);
   net->maker_ = pid;
   return net;
 }
 
-void PrivateNetwork::send_namespace(int socket) {
+int PrivateNetwork::make_and_send(void* self) {
+  int socket = static_cast<const PrivateNetwork*>(self)->send_;
+  raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  // Only the socket: the caller's other pipes must not stay open because of this process.
+  auto keep = static_cast<unsigned>(socket);
+  if (keep > 0) raw_syscall(SYS_close_range, 0, keep - 1, 0);
+  raw_syscall(SYS_close_range, keep + 1, ~0U, 0);
   int ns = -1;
   Report report = make_namespace(ns);
   iovec iov{&report, sizeof report};
@@ -96,8 +125,10 @@ void PrivateNetwork::send_namespace(int socket) {
     std::memcpy(CMSG_DATA(c), &ns, sizeof ns);
   }
   // The receiver reports a lost message (recvmsg finds the socket closed).
-  while (sendmsg(socket, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  while (raw_syscall(SYS_sendmsg, socket, reinterpret_cast<long>(&msg), MSG_NOSIGNAL) == -EINTR) {
   }
+  raw_syscall(SYS_exit_group, 0);
+  __builtin_unreachable();
 }
 
 void PrivateNetwork::release() {
@@ -105,6 +136,8 @@ void PrivateNetwork::release() {
   while (waitpid(maker_, nullptr, 0) < 0 && errno == EINTR) {
   }
   maker_ = -1;
+  if (stack_) munmap(stack_, kMakerStack);
+  stack_ = nullptr;
 }
 
 PrivateNetwork::~PrivateNetwork() { release(); }

@@ -42,4 +42,14 @@ inline long raw_syscall(long number, long a = 0, long b = 0, long c = 0, long d 
 }
 #endif
 
+// Whether a child may run in the caller's memory while the caller runs (pid 1 of a command, the
+// maker of a private network): only with errno-free system calls, and not under
+// AddressSanitizer, which keeps the running stack's bounds and its own bookkeeping in the
+// thread-local state such a child shares (there the children are forks).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kChildrenMayShareMemory = false;
+#else
+inline constexpr bool kChildrenMayShareMemory = kErrnoFreeSyscalls;
+#endif
+
 }  // namespace bootstrap::sandbox

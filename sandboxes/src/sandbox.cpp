@@ -69,15 +69,6 @@ struct Plan {
 
 constexpr std::size_t kPid1Stack = 256 * 1024;
 
-// AddressSanitizer keeps the running stack's bounds and its own bookkeeping in thread-local
-// state, which pid 1 and the main process would share with the caller's thread: under it, pid
-// 1 is a fork (the same tests then cover that way).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitizerAllowsSharing = false;
-#else
-constexpr bool kSanitizerAllowsSharing = true;
-#endif
-
 UniqueFd open_dir(const std::filesystem::path& p, int flags, const char* what) {
   int fd = open(p.c_str(), flags | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw SystemError(std::string("open(\"") + p.string() + "\") (" + what + ")", errno);
@@ -390,7 +381,7 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   pthread_sigmask(SIG_SETMASK, &all, &plan.caller_signals);
   long pid;
   int clone_error = 0;
-  plan.shares_memory = kErrnoFreeSyscalls && kSanitizerAllowsSharing && !plan.body;  // see the top
+  plan.shares_memory = kChildrenMayShareMemory && !plan.body;  // see the top of this file
   if (plan.shares_memory) {
     st.stack = mmap(nullptr, kPid1Stack, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);

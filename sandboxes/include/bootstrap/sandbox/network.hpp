@@ -2,7 +2,9 @@
 // millisecond of kernel work, more while another is being torn down, the largest single cost of
 // a sandbox's start. So it is made by a short-lived child process, started as early as the
 // caller can, while the caller and then the sandbox's pid 1 go on; pid 1 receives it over a
-// socket once its mounts are done. One namespace is for one sandbox.
+// socket once its mounts are done. One namespace is for one sandbox. The child runs in the
+// caller's memory (no copy of it, nothing copied on write in the caller afterwards), making only
+// errno-free system calls, with every signal blocked.
 #pragma once
 
 #include <sys/types.h>
@@ -32,9 +34,11 @@ class PrivateNetwork {
 
  private:
   PrivateNetwork() = default;
-  static void send_namespace(int socket);
+  static int make_and_send(void* self);  // the child's whole life
   UniqueFd receive_;
+  int send_ = -1;  // the child's end, as numbered in its descriptor table
   pid_t maker_ = -1;
+  void* stack_ = nullptr;  // the child's, when it shares the caller's memory
   bool claimed_ = false;
 };
 
