@@ -55,9 +55,10 @@ struct Result {
 // but pid 1, whose exit the kernel is still completing; the mounts it tears down are in a
 // mount namespace nothing else can see. For a command, pid 1 shares this process's memory and
 // waits for this process to exit (at most 50 ms) before it ends, so that the exit does not tear
-// that memory down on the way out. pid 1 stays unreaped (a zombie for a moment) until this
-// process exits, so it suits a process that is about to: `bootstrap run`. A sandbox with a
-// persistent upper layer is always waited for, since the upper is scrubbed afterwards.
+// that memory down on the way out. pid 1 stays unreaped (a zombie for a moment), and its stack
+// (256 kB of address space) mapped, until this process exits, so it suits a process that is
+// about to: `bootstrap run`. A sandbox with a persistent upper layer is always waited for, since
+// the upper is scrubbed afterwards.
 enum class Teardown { Wait, InBackground };
 
 class Sandbox {
