@@ -132,10 +132,12 @@ int PrivateNetwork::make_and_send(void* self) {
 }
 
 void PrivateNetwork::release() {
-  if (maker_ <= 0) return;
-  while (waitpid(maker_, nullptr, 0) < 0 && errno == EINTR) {
+  if (maker_ > 0) {
+    while (waitpid(maker_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    maker_ = -1;
   }
-  maker_ = -1;
+  // Once the maker is gone (or was never started: clone failed).
   if (stack_) munmap(stack_, kMakerStack);
   stack_ = nullptr;
 }
