@@ -33,20 +33,13 @@ bool read_full(int fd, void* buf, std::size_t n) {
 
 }  // namespace
 
-void send_record(int fd, char type, int value, const std::string& text) {
+void send_record(int fd, char type, int value, std::string_view text) {
   char buf[4000];
   Header h{type, value, static_cast<std::uint32_t>(std::min(text.size(), sizeof buf - sizeof(Header)))};
   std::memcpy(buf, &h, sizeof h);
-  std::memcpy(buf + sizeof h, text.data(), h.length);
-  ssize_t n;
-  do {
-    n = write(fd, buf, sizeof h + h.length);
-  } while (n < 0 && errno == EINTR);
-}
-
-void send_record_from_reaper(int fd, char type, int value) {
-  Header h{type, value, 0};
-  while (raw_syscall(SYS_write, fd, reinterpret_cast<long>(&h), sizeof h) == -EINTR) {
+  if (h.length > 0) std::memcpy(buf + sizeof h, text.data(), h.length);  // data() may be null
+  while (raw_syscall(SYS_write, fd, reinterpret_cast<long>(buf),
+                     static_cast<long>(sizeof h + h.length)) == -EINTR) {
   }
 }
 

@@ -13,7 +13,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -24,6 +23,7 @@
 #include <cstring>
 
 #include "bootstrap/system_error.hpp"
+#include "child_stack.hpp"
 #include "raw_syscall.hpp"
 #include "steps.hpp"
 
@@ -72,31 +72,22 @@ std::shared_ptr<PrivateNetwork> PrivateNetwork::start() {
   UniqueFd send(pair[0]);
   net->receive_.reset(pair[1]);
   net->send_ = send.get();
-  if (kChildrenMayShareMemory) {
-    net->stack_ = mmap(nullptr, kMakerStack, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (net->stack_ == MAP_FAILED) {
-      net->stack_ = nullptr;
-      throw SystemError("mmap(stack of the private network's maker)", errno);
+  if (kChildrenMayShareMemory)
+    net->stack_ = std::make_unique<ChildStack>(kMakerStack, "the private network's maker");
+  pid_t pid;
+  {
+    AllSignalsBlocked blocked;  // in the maker for good
+    if (net->stack_) {
+      pid =
+          clone(&PrivateNetwork::make_and_send, net->stack_->top(), CLONE_VM | SIGCHLD, net.get());
+    } else {
+      pid = fork();
+      if (pid == 0) _exit(make_and_send(net.get()));
     }
   }
-  // The child starts with every signal blocked, and keeps them so.
-  sigset_t all, caller;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &caller);
-  pid_t pid;
-  if (net->stack_) {
-    pid = clone(&PrivateNetwork::make_and_send, static_cast<char*>(net->stack_) + kMakerStack,
-                CLONE_VM | SIGCHLD, net.get());
-  } else {
-    pid = fork();
-    if (pid == 0) _exit(make_and_send(net.get()));
-  }
-  int err = errno;
-  pthread_sigmask(SIG_SETMASK, &caller, nullptr);
   if (pid < 0)
     throw SystemError(
-        net->stack_ ? "clone(CLONE_VM) (private network)" : "fork() (private network)", err);
+        net->stack_ ? "clone(CLONE_VM) (private network)" : "fork() (private network)", errno);
   net->maker_ = pid;
   return net;
 }
@@ -137,9 +128,7 @@ void PrivateNetwork::release() {
     }
     maker_ = -1;
   }
-  // Once the maker is gone (or was never started: clone failed).
-  if (stack_) munmap(stack_, kMakerStack);
-  stack_ = nullptr;
+  stack_.reset();  // the maker is gone (or was never started)
 }
 
 PrivateNetwork::~PrivateNetwork() { release(); }

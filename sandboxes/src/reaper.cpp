@@ -35,7 +35,7 @@ int reap(pid_t main) {
   // keeps CAP_KILL for those that changed user), and all of them end up as its children.
   raw_syscall(SYS_kill, -1, SIGKILL);
   reap(-1);
-  send_record_from_reaper(status_fd, 'X', main_status);
+  send_record(status_fd, 'X', main_status);
   if (linger) {
     // Sharing the caller's memory, pid 1 lets the caller exit first, so that tearing down that
     // address space is pid 1's work in the background, not the caller's on its way out. The

@@ -21,7 +21,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -37,6 +36,7 @@
 
 #include "bootstrap/sandbox/network.hpp"
 #include "bootstrap/system_error.hpp"
+#include "child_stack.hpp"
 #include "raw_syscall.hpp"
 #include "steps.hpp"
 
@@ -67,7 +67,7 @@ struct Plan {
   bool shares_memory = false;  // pid 1 runs in the caller's memory (see the top of this file)
 };
 
-constexpr std::size_t kPid1Stack = 256 * 1024;
+constexpr std::size_t kChildStack = 256 * 1024;  // pid 1's and the main process's
 
 UniqueFd open_dir(const std::filesystem::path& p, int flags, const char* what) {
   int fd = open(p.c_str(), flags | O_DIRECTORY | O_CLOEXEC);
@@ -129,7 +129,7 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   close(status_fd);
   // The caller's handlers are in memory this process shares with it (execve resets them only
   // once it succeeds); then the caller's mask, as a child of the caller would have had it.
-  for (int sig = 1; sig < NSIG; ++sig) {
+  for (int sig = 1; plan.shares_memory && sig < NSIG; ++sig) {
     struct sigaction action {};
     if (sigaction(sig, nullptr, &action) != 0 || action.sa_handler == SIG_DFL ||
         action.sa_handler == SIG_IGN)
@@ -161,14 +161,10 @@ std::vector<std::string> clean_environment(const Spec& spec) {
 // neither copied nor torn down again for a process that is about to exec. pid 1 is suspended
 // until the exec or the exit; main_in_child only runs system calls on memory made for it.
 pid_t spawn_main_process(Plan& plan) {
-  constexpr std::size_t kStack = 256 * 1024;
-  void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) throw SystemError("mmap(stack of the main process)", errno);
+  ChildStack stack(kChildStack, "the main process");  // unused once clone returns (vfork)
   pid_t pid = clone([](void* p) -> int { main_in_child(*static_cast<const Plan*>(p)); },
-                    static_cast<char*>(stack) + kStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
-  int err = errno;
-  munmap(stack, kStack);
-  if (pid < 0) throw SystemError("clone(CLONE_VM|CLONE_VFORK)", err);
+                    stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  if (pid < 0) throw SystemError("clone(CLONE_VM|CLONE_VFORK)", errno);
   return pid;
 }
 
@@ -283,7 +279,7 @@ pid_t spawn_main_process(Plan& plan) {
     keep_only_kill_capability_in_child();
   } catch (const std::exception&) {
   }
-  if (!plan.body) send_record_from_reaper(status_fd, 'R', 0);  // the caller runs again from here
+  if (!plan.body) send_record(status_fd, 'R', 0);  // the caller runs again from here
   reap_in_child(main, status_fd, plan.shares_memory);
 }
 
@@ -294,19 +290,14 @@ struct Started {
   UniqueFd status;
   bool waited = false;
   bool left_to_kernel = false;  // wait(Teardown::InBackground) returned before pid 1 was reaped
-  // pid 1's stack when it shares the caller's memory: unmapped once pid 1 is reaped (left
-  // mapped when the kernel finishes pid 1 after wait(InBackground): it may still be on it).
-  void* stack = nullptr;
+  // pid 1's stack when it shares the caller's memory: unmapped once pid 1 is reaped, or left
+  // mapped when the kernel finishes pid 1 after wait(InBackground) (it may still be on it).
+  ChildStack stack;
   // For scrubbing a persistent upper after the run.
   std::vector<UniqueFd> lowers;
   UniqueFd upper;
   std::vector<SandboxFile> files;
 };
-
-void release_stack(Started& st) {
-  if (st.stack) munmap(st.stack, kPid1Stack);
-  st.stack = nullptr;
-}
 
 void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
                               const std::vector<std::string>* argv) {
@@ -374,36 +365,27 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   }
 
   std::fflush(nullptr);  // nothing buffered may be written twice
-  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
-  // pid 1 starts with every signal blocked (the main process restores the caller's mask).
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &plan.caller_signals);
-  long pid;
-  int clone_error = 0;
+  unsigned long flags =
+      CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
   plan.shares_memory = kChildrenMayShareMemory && !plan.body;  // see the top of this file
-  if (plan.shares_memory) {
-    st.stack = mmap(nullptr, kPid1Stack, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (st.stack == MAP_FAILED) {
-      st.stack = nullptr;
-      pthread_sigmask(SIG_SETMASK, &plan.caller_signals, nullptr);
-      throw SystemError("mmap(stack of pid 1)", errno);
+  if (plan.shares_memory) st.stack = ChildStack(kChildStack, "pid 1");
+  long pid;
+  {
+    AllSignalsBlocked blocked;  // in pid 1 for good; the main process restores the caller's mask
+    plan.caller_signals = blocked.caller();
+    if (plan.shares_memory) {
+      pid = clone([](void* p) -> int { init_in_child(*static_cast<Plan*>(p)); }, st.stack.top(),
+                  static_cast<int>(flags | CLONE_VM), &plan);
+    } else {
+      // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
+      pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
+      if (pid == 0) init_in_child(plan);
     }
-    pid =
-        clone([](void* p) -> int { init_in_child(*static_cast<Plan*>(p)); },
-              static_cast<char*>(st.stack) + kPid1Stack, static_cast<int>(flags | CLONE_VM), &plan);
-  } else {
-    // clone without a new stack behaves like fork, in new namespaces: the child is pid 1.
-    pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
-    if (pid == 0) init_in_child(plan);
   }
-  if (pid < 0) clone_error = errno;
-  pthread_sigmask(SIG_SETMASK, &plan.caller_signals, nullptr);
   if (pid < 0) {
-    release_stack(st);
+    st.stack = ChildStack();
     throw SystemError("clone(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP)",
-                      clone_error);
+                      errno);
   }
   // Once this returns, pid 1 has the namespace (or never will): reap the process that made it.
   struct ReleaseNetwork {
@@ -427,7 +409,6 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   while (waitpid(st.pid, &ws, 0) < 0 && errno == EINTR) {
   }
   st.waited = true;
-  release_stack(st);
   if (got && rec.type == 'E') {
     if (rec.value != 0) throw SystemError(SystemError::Preformatted{}, "sandbox setup: " + rec.text, rec.value);
     throw std::runtime_error("sandbox setup: " + rec.text);
@@ -462,7 +443,6 @@ static void kill_unwaited(Started* state) {
   while (waitpid(state->pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   state->waited = true;
-  release_stack(*state);
 }
 
 Sandbox& Sandbox::operator=(Sandbox&& o) noexcept {
@@ -508,9 +488,9 @@ Result Sandbox::wait(Teardown teardown) {
   }
   if (reaped == 0) {
     state_->left_to_kernel = true;
+    state_->stack.leak();
   } else {
     state_->waited = true;
-    release_stack(*state_);
   }
   int s = main_status.value_or(ws);
   if (WIFSIGNALED(s)) {

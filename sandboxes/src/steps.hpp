@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bootstrap/unique_fd.hpp"
@@ -105,9 +106,8 @@ struct Record {
   int value = 0;
   std::string text;
 };
-void send_record(int fd, char type, int value, const std::string& text = {});
-// The same without text, allocation or errno: for pid 1 once the caller runs again.
-void send_record_from_reaper(int fd, char type, int value);
+// One write(2), no allocation, errno untouched: pid 1 sends 'R' and 'X' while the caller runs.
+void send_record(int fd, char type, int value, std::string_view text = {});
 // Reads one record; false at end of file.
 bool read_record(int fd, Record& out);
 

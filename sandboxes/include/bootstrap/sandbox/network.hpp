@@ -16,6 +16,8 @@
 
 namespace bootstrap::sandbox {
 
+class ChildStack;
+
 class PrivateNetwork {
  public:
   // Starts making the namespace. Throws SystemError when the process cannot be made; a failure
@@ -38,7 +40,7 @@ class PrivateNetwork {
   UniqueFd receive_;
   int send_ = -1;  // the child's end, as numbered in its descriptor table
   pid_t maker_ = -1;
-  void* stack_ = nullptr;  // the child's, when it shares the caller's memory
+  std::unique_ptr<ChildStack> stack_;  // the child's, when it shares the caller's memory
   bool claimed_ = false;
 };
 
