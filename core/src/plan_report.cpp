@@ -39,6 +39,7 @@ void print_apply_report(Console& console, const ConfiguredBaseline& baseline,
         console.out(fmt::format("  {} {}{}", c.passed ? console.green("ok    ") : console.red("FAILED"),
                                 c.name, c.detail.empty() ? "" : ": " + c.detail));
     }
+    for (const auto& n : r.notes) console.out("  " + console.yellow("note: ") + n);
     if (r.error) console.out("  " + console.red("error: ") + *r.error);
   }
   std::string checks = passed + failed == 0 ? std::string()

@@ -17,6 +17,8 @@
 
 #include "bootstrap/openat2.hpp"
 #include "bootstrap/system_error.hpp"
+#include "process/output.hpp"
+#include "process/spawn.hpp"
 
 namespace bootstrap {
 namespace {
@@ -74,6 +76,9 @@ FileType type_of(mode_t m) {
   return FileType::Other;
 }
 
+
+}  // namespace
+
 std::string command_line(const std::vector<std::string>& argv) {
   std::string out;
   for (const auto& a : argv) {
@@ -84,21 +89,24 @@ std::string command_line(const std::vector<std::string>& argv) {
   return out;
 }
 
-}  // namespace
-
-void throw_command_failed(const Command& command, const CommandResult& result) {
-  std::string tail;
+std::string output_tail(std::string_view output, std::size_t count) {
   std::vector<std::string_view> lines;
-  std::string_view out = result.output;
-  while (!out.empty()) {
-    auto nl = out.find('\n');
-    lines.push_back(out.substr(0, nl));
+  while (!output.empty()) {
+    auto nl = output.find('\n');
+    lines.push_back(output.substr(0, nl));
     if (nl == std::string_view::npos) break;
-    out.remove_prefix(nl + 1);
+    output.remove_prefix(nl + 1);
   }
-  std::size_t first = lines.size() > 20 ? lines.size() - 20 : 0;
+  std::string tail;
+  std::size_t first = lines.size() > count ? lines.size() - count : 0;
   for (std::size_t i = first; i < lines.size(); ++i) tail += "\n  | " + std::string(lines[i]);
-  std::string status = result.exit_status > 128
+  return tail;
+}
+
+void throw_command_failed(const Command& command, const CommandResult& result, const std::string& why) {
+  std::string tail = output_tail(result.output);
+  std::string status = !why.empty() ? why
+                       : result.exit_status > 128
                            ? "killed by signal " + std::to_string(result.exit_status - 128)
                            : "exit status " + std::to_string(result.exit_status);
   throw std::runtime_error("command failed (" + status + "): " + command_line(command.argv) +
@@ -280,88 +288,29 @@ std::optional<Account> RootHost::group(const std::string& name) {
 }
 
 CommandResult RootHost::run(const Command& command) {
-  if (command.argv.empty()) throw std::invalid_argument("run: empty argv");
   int out_pipe[2];
   int in_pipe[2];
-  int err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
   UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
   if (pipe2(in_pipe, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
   UniqueFd in_r(in_pipe[0]), in_w(in_pipe[1]);
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
-  UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
-
-  std::vector<std::string> env_strings = {
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C.UTF-8",
-      "DEBIAN_FRONTEND=noninteractive", "HOME=/root"};
-  for (const auto& [k, v] : command.env) {
-    std::erase_if(env_strings, [&](const std::string& e) { return e.rfind(k + "=", 0) == 0; });
-    env_strings.push_back(k + "=" + v);
-  }
-  std::vector<char*> argv;
-  for (const auto& a : command.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  bool chroot_needed = root_ != "/";
-
-  pid_t pid = fork();
-  if (pid < 0) throw SystemError("fork()", errno);
-  if (pid == 0) {
-    // Child: only async-signal-safe calls from here on.
-    auto fail = [&](int code) {
-      int e = errno;
-      (void)!::write(err_w.get(), &code, sizeof code);
-      (void)!::write(err_w.get(), &e, sizeof e);
-      _exit(127);
-    };
-    if (dup2(in_r.get(), 0) < 0 || dup2(out_w.get(), 1) < 0 || dup2(out_w.get(), 2) < 0) fail(1);
-    if (chroot_needed && (fchdir(root_fd_.get()) != 0 || chroot(".") != 0)) fail(2);
-    if (chdir(command.cwd.c_str()) != 0) fail(3);
-    if (command.uid != 0 || command.gid != 0) {
-      if (setgroups(0, nullptr) != 0 || setgid(command.gid) != 0 || setuid(command.uid) != 0) fail(4);
-    }
-    execvpe(argv[0], argv.data(), envp.data());
-    fail(5);
-  }
+  SpawnOptions options;
+  options.stdin_fd = in_r.get();
+  options.output_fd = out_w.get();
+  if (root_ != "/") options.root_fd = root_fd_.get();
+  options.root_shown = root_.string();
+  Child child = spawn(command, options);
   out_w.reset();
   in_r.reset();
-  err_w.reset();
-
-  CommandResult result;
-  std::size_t written = 0;
   if (command.stdin_data.empty()) in_w.reset();
-  std::array<char, 65536> buf;
-  while (out_r) {
-    pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {in_w ? in_w.get() : -1, POLLOUT, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      throw SystemError("poll()", errno);
-    }
-    if (fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
-      ssize_t n = ::write(in_w.get(), command.stdin_data.data() + written,
-                          command.stdin_data.size() - written);
-      if (n > 0) written += static_cast<std::size_t>(n);
-      if (n < 0 || written == command.stdin_data.size()) in_w.reset();
-    }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      ssize_t n = ::read(out_r.get(), buf.data(), buf.size());
-      if (n > 0) result.output.append(buf.data(), static_cast<std::size_t>(n));
-      else if (n == 0 || errno != EINTR) out_r.reset();
-    }
+  double limit = command.timeout_seconds > 0 ? command.timeout_seconds : kDefaultCommandTimeout;
+  CommandResult result;
+  if (!collect_output(child, out_r, in_w, command.stdin_data, limit, result.output)) {
+    terminate(child, 2.0);
+    CommandResult timed_out{128 + SIGKILL, std::move(result.output)};
+    throw_command_failed(command, timed_out, "timed out after " + seconds_text(limit) + " and was killed");
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  int failure[2] = {0, 0};
-  if (::read(err_r.get(), failure, sizeof failure) == sizeof failure) {
-    static const char* what[] = {"", "dup2", "chroot", "chdir", "setuid", "execvp"};
-    std::string call = std::string(what[failure[0]]) + "(" + in_quotes(failure[0] == 5 ? command.argv[0] : failure[0] == 2 ? root_.string() : command.cwd) + ")";
-    if (chroot_needed && failure[0] >= 3) call += " inside " + root_.string();
-    throw SystemError(call, failure[1]);
-  }
-  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_status = wait_for(child);
   return result;
 }
 

@@ -27,7 +27,8 @@ ConfiguredStep& step_at(ConfiguredBaseline& baseline, int index);
 const ConfiguredStep& step_at(const ConfiguredBaseline& baseline, int index);
 
 // Creates one plugin instance per step and hands it its config. Throws ConfigError at the
-// step (unknown plugin, with the known ones) or where the plugin says (bad config).
+// step (unknown plugin, with the known ones), where the plugin says (bad config), or at a
+// step whose plugin requires another plugin's step earlier in the baseline when there is none.
 ConfiguredBaseline configure_baseline(const Baseline& baseline, const PluginHost& plugins);
 
 struct StepReport {
@@ -36,6 +37,7 @@ struct StepReport {
   Outcome changes;
   std::vector<Check> checks;
   std::optional<std::string> error;  // apply or verify could not run
+  std::vector<std::string> notes;    // worth telling, not a failure ("left 1 process running...")
   double seconds = 0;
   bool passed_checks() const;
 };
@@ -51,8 +53,19 @@ struct ApplyReport {
 enum class Phase { Apply, Verify };
 using StepProgress = std::function<void(const Step&, Phase)>;
 
+// Applies one step: the plugin's apply, then every process the step left running is ended
+// (this process must be a subreaper: become_subreaper()) and named in a note.
+StepReport apply_step(ConfiguredStep& step, Host& host);
+
+// The services the steps declare, in step order; a plugin that fails to say is an error
+// naming it.
+struct StepService;
+std::vector<StepService> services_of(ConfiguredBaseline& baseline, const std::vector<int>& steps);
+
 // Applies the steps in order, stopping at the first that fails; then, when `verify` is set
-// and everything applied, runs every step's checks.
+// and everything applied, runs every step's checks. Services are not started here (this is
+// apply --root, on a directory of this machine): a step that declares services is not
+// verified, and says so in a note. Ends what each step leaves running (becomes a subreaper).
 ApplyReport apply_baseline(ConfiguredBaseline& baseline, Host& host, bool verify,
                            const StepProgress& progress = {});
 

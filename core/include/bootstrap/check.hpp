@@ -45,6 +45,8 @@ struct StepOutcome {
   double seconds_saved = 0;     // what the cached layer took when it was made
   std::string error;            // apply failed
   std::vector<Check> checks;    // from run A and run B (B's prefixed when they differ)
+  std::vector<std::string> notes;  // from any run, each once ("left 1 process running ...")
+  void add_note(const std::string& note);
 };
 
 struct ReleaseReport {
@@ -64,6 +66,8 @@ struct ReleaseReport {
   std::uint64_t fetched_bytes = 0;
   bool fetch_cached = false;
   bool fetch_needed = false;
+  int services = 0;               // services the checks started (each run)
+  double services_seconds = 0;    // the slower run's: from starting them until all were ready
   double seconds = 0;
   bool passed() const;
 };

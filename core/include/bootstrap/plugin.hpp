@@ -25,7 +25,8 @@
 namespace bootstrap {
 
 // Bump whenever anything in this header changes layout or meaning.
-inline constexpr int kPluginAbi = 2;
+// 3: services(), required_plugins(), Command::timeout_seconds; activate() removed.
+inline constexpr int kPluginAbi = 3;
 
 struct PluginInfo {
   int abi;
@@ -191,6 +192,9 @@ struct FileStat {
   std::uint64_t size = 0;
 };
 
+// How long Host::run lets a command take unless the command says otherwise.
+inline constexpr double kDefaultCommandTimeout = 30 * 60;
+
 struct Command {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;  // added to the sandbox's clean environment
@@ -198,6 +202,9 @@ struct Command {
   std::string cwd = "/";
   uid_t uid = 0;  // run as this user
   gid_t gid = 0;
+  // Seconds before the command is killed (SIGTERM, then SIGKILL 2 s later) and run() throws
+  // naming it; 0: kDefaultCommandTimeout.
+  double timeout_seconds = 0;
 };
 
 struct CommandResult {
@@ -247,8 +254,11 @@ class Host {
   virtual std::optional<Account> user(const std::string& name) = 0;
   virtual std::optional<Account> group(const std::string& name) = 0;
 
-  // Runs a command inside the target (its root, its environment). Never throws for a
-  // non-zero exit: check the result. Throws when the command cannot be started.
+  // Runs a command inside the target (its root, its environment) and returns once the
+  // command itself has exited: a daemon it started that still holds the output open does not
+  // keep run() waiting (what it writes later is not in the output). Never throws for a
+  // non-zero exit: check the result. Throws when the command cannot be started, or when it
+  // outlives its timeout (it is killed first).
   virtual CommandResult run(const Command& command) = 0;
 
   // Debian packages: which of `names` are installed, and install the missing ones
@@ -257,6 +267,55 @@ class Host {
   virtual void install_packages(const std::vector<std::string>& names, bool recommends) = 0;
 
   virtual void log(LogLevel level, std::string_view message) = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// Processes and services: what runs where, and what survives.
+//
+//   configure(), fetch(), services(), required_plugins()
+//       run once, in the engine's process, before any sandbox exists. Pure: no Host.
+//   apply(host)
+//       runs in a sandbox's main process over the target's tree (for apply --root: in the
+//       engine's process, against the directory). Host::run's commands are its children.
+//       When apply returns, the engine ends every process the step left running (a daemon a
+//       package's postinst started, a server a command forked off): SIGTERM, then SIGKILL
+//       after 2 s. It says so in the report ("left 1 process running after apply (svscan,
+//       pid 14); it was stopped"). Runs A and B therefore see the same thing: nothing but
+//       files survives from one step's apply to the next step, or to the checks.
+//   services()
+//       the long-running processes the host's init would run for this step (svscan for
+//       daemontools, sshd, an agent). Checks start them; apply never does.
+//   verify(host)
+//       runs in a fresh sandbox over the applied tree, with its own disposable upper layer:
+//       files written by checks are thrown away. Before the first step's verify the engine
+//       starts the services of every step, in step order, and waits for each to be ready; a
+//       service that is not ready in time fails that step's checks with its argv, the probe,
+//       the time waited and the tail of its output (the step's verify is then not called).
+//       After the last check the engine stops them all (SIGTERM to each service's process
+//       group, then every process left, SIGKILL after 2 s).
+//   For real, a host's init runs the services (that is activation, not part of this ABI yet).
+
+// How the engine knows a service is ready for checks.
+struct ReadinessProbe {
+  enum class Kind { Running, TcpPort, UnixSocket, FileExists, CommandSucceeds };
+  Kind kind = Kind::Running;   // Running: ready as soon as it runs (and still runs 0.1 s later)
+  int port = 0;                // TcpPort: 127.0.0.1:port accepts a connection
+  std::string path;            // UnixSocket: accepts a connection; FileExists: exists
+  std::vector<std::string> argv;  // CommandSucceeds: exits 0 (run as root, cwd /)
+
+  static ReadinessProbe running() { return {}; }
+  static ReadinessProbe tcp_port(int p) { return {Kind::TcpPort, p, {}, {}}; }
+  static ReadinessProbe unix_socket(std::string p) { return {Kind::UnixSocket, 0, std::move(p), {}}; }
+  static ReadinessProbe file_exists(std::string p) { return {Kind::FileExists, 0, std::move(p), {}}; }
+  static ReadinessProbe command_succeeds(std::vector<std::string> a) { return {Kind::CommandSucceeds, 0, {}, std::move(a)}; }
+  std::string describe() const;  // "127.0.0.1:8080 accepts", "`svok /etc/service/x` exits 0"
+};
+
+struct Service {
+  std::string name;      // "svscan": names it in reports; unique within the step
+  Command command;       // runs in the foreground (it must not daemonize); its output is kept
+  ReadinessProbe ready;
+  double timeout_seconds = 10;  // from start until ready
 };
 
 // ---------------------------------------------------------------------------------------
@@ -272,7 +331,11 @@ class Plugin {
   // reports what was done). Nothing appended means the host already had it.
   virtual void apply(Host& host, Outcome& out) = 0;
   virtual std::vector<Check> verify(Host& host) = 0;
-  virtual void activate(Host&, Outcome&) {}
+  // The services checks need (see "Processes and services" above); called after configure().
+  virtual std::vector<Service> services() const { return {}; }
+  // Plugins whose steps must come earlier in the baseline ("daemontools" for a plugin whose
+  // service runs under svscan); validate fails at this step's mark otherwise.
+  virtual std::vector<std::string> required_plugins() const { return {}; }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -291,7 +354,8 @@ class PluginPort {
   virtual Status fetch(Fetch& out) noexcept = 0;
   virtual Status apply(Host& host, Outcome& out) noexcept = 0;
   virtual Status verify(Host& host, std::vector<Check>& out) noexcept = 0;
-  virtual Status activate(Host& host, Outcome& out) noexcept = 0;
+  virtual Status services(std::vector<Service>& out) noexcept = 0;
+  virtual Status required_plugins(std::vector<std::string>& out) noexcept = 0;
 };
 
 namespace detail {
@@ -325,8 +389,11 @@ class Port final : public PluginPort {
   Status verify(Host& host, std::vector<Check>& out) noexcept override {
     return guarded([&] { out = impl_.verify(host); });
   }
-  Status activate(Host& host, Outcome& out) noexcept override {
-    return guarded([&] { impl_.activate(host, out); });
+  Status services(std::vector<Service>& out) noexcept override {
+    return guarded([&] { out = impl_.services(); });
+  }
+  Status required_plugins(std::vector<std::string>& out) noexcept override {
+    return guarded([&] { out = impl_.required_plugins(); });
   }
 
  private:

@@ -44,7 +44,13 @@ class RootHost : public Host {
   LogSink log_;
 };
 
-// Raises an error that names the command: its argv, exit status and the tail of its output.
-[[noreturn]] void throw_command_failed(const Command& command, const CommandResult& result);
+// Raises an error that names the command: its argv, exit status (or `why` it failed, when
+// given) and the tail of its output.
+[[noreturn]] void throw_command_failed(const Command& command, const CommandResult& result,
+                                       const std::string& why = "");
+// argv as a shell would show it: words with spaces or quotes in single quotes.
+std::string command_line(const std::vector<std::string>& argv);
+// The last `lines` lines of `output`, each as "\n  | line".
+std::string output_tail(std::string_view output, std::size_t lines = 20);
 
 }  // namespace bootstrap

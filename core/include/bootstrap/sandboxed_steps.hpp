@@ -21,6 +21,8 @@ struct StepsResult {
   std::vector<StepReport> verified;  // one per verified step
   std::string crash;                 // "" or what killed the sandbox ("killed by SIGSEGV")
   int crashed_step = -1;             // the step running when it crashed
+  int services = 0;                  // services started for the checks
+  double services_seconds = 0;       // from their start until the last was ready
   double seconds = 0;
   bool ok() const;
 };

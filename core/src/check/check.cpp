@@ -29,6 +29,10 @@ namespace bootstrap {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+void StepOutcome::add_note(const std::string& note) {
+  if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+}
+
 bool ReleaseReport::passed() const {
   return environment_error.empty() && applied.passed && repeatable.passed && idempotent.passed &&
          verified.passed;
@@ -94,7 +98,7 @@ Manifest without_meaningless_opaque(const Manifest& m, const std::vector<fs::pat
 json outcome_json(const StepReport& r) {
   json changes = json::array();
   for (const auto& c : r.changes) changes.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
-  return {{"changes", changes}, {"seconds", r.seconds}};
+  return {{"changes", changes}, {"seconds", r.seconds}, {"notes", r.notes}};
 }
 
 // Files to fetch: plain, distinct names; a SHA-256 for everything that is not a local file.
@@ -372,6 +376,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
       o.cached = true;
       o.changes_a = outcome["changes"].size();
       o.seconds_saved = outcome.value("seconds", 0.0);
+      for (const auto& n : outcome.value("notes", json::array())) o.add_note(n.get<std::string>());
       layers.push_back(layer.tree());
       layer_manifests.push_back(Manifest::from_json(json::parse(read_text(layer.dir / "manifest.json"))));
       progress(image_name, fmt::format("run A: {} reused from the layer cache (saves {:.1f}s)", step_name(s.step), o.seconds_saved));
@@ -389,6 +394,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     }
     o.changes_a = rep->changes.size();
     o.seconds_a = rep->seconds;
+    for (const auto& n : rep->notes) o.add_note(n);
     Manifest m = build_manifest(scratch.upper(), mopts);
     if (fs::exists(layer.dir)) remove_layer(layer);  // --no-cache replaces it
     store_layer(scratch.upper(), layer, m, outcome_json(*rep));
@@ -415,6 +421,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     StepOutcome& o = report.steps.at(static_cast<std::size_t>(r.index));
     o.changes_b = r.changes.size();
     o.seconds_b = r.seconds;
+    for (const auto& n : r.notes) o.add_note(n);
     if (r.error && o.error.empty()) o.error = "run B: " + *r.error;
   }
   bool b_ok = b.ok();
@@ -458,6 +465,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   for (const auto& rep : r.applied) {
     StepOutcome& o = report.steps.at(static_cast<std::size_t>(rep.index));
     o.changes_reapply = rep.changes.size();
+    for (const auto& n : rep.notes) o.add_note(n);
     if (rep.error) report.idempotent.messages.push_back("re-apply: " + *rep.error);
     for (const auto& c : rep.changes)
       report.idempotent.messages.push_back(fmt::format("{} reported a change on re-apply: {} {}{}", step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step),
@@ -476,6 +484,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
 
 
   report.verified.ran = true;
+  report.services = std::max(va.services, vb.services);
+  report.services_seconds = std::max(va.services_seconds, vb.services_seconds);
   for (auto& o : report.steps) {
     add_checks(o, va.verified, "A");
     add_checks(o, vb.verified, "B");

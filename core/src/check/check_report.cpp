@@ -113,7 +113,10 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
                               o.changes_b, o.changes_reapply, time_a, o.seconds_b, ok, o.checks.size()));
       for (const auto& c : o.checks)
         if (c.passed && console.verbosity() > 0) console.out("       " + console.green("ok ") + c.name + (c.detail.empty() ? "" : ": " + c.detail));
+      for (const auto& n : o.notes) console.out("       " + console.yellow("note: ") + n);
     }
+    if (r.services > 0)
+      console.out(console.dim(fmt::format("  services for the checks: {} started, all ready in {:.2f}s", r.services, r.services_seconds)));
     if (saved > 0) console.out(console.dim(fmt::format("  run A reused cached layers: {:.1f}s saved", saved)));
     for (const auto& [name, v] : verdicts(r)) {
       v->passed ? ++passed : ++failed;
@@ -145,7 +148,7 @@ std::string release_json(const ReleaseReport& r) {
       checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
     steps.push_back({{"index", o.index + 1}, {"plugin", o.plugin}, {"changes_a", o.changes_a}, {"changes_b", o.changes_b},
                      {"changes_reapply", o.changes_reapply}, {"seconds_a", o.seconds_a}, {"seconds_b", o.seconds_b},
-                     {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}});
+                     {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}, {"notes", o.notes}});
   }
   json v = json::object();
   for (const auto& [name, verdict] : verdicts(r))
@@ -155,6 +158,7 @@ std::string release_json(const ReleaseReport& r) {
   return json{{"image", r.image}, {"release", r.release}, {"image_digest", r.image_digest}, {"passed", r.passed()},
               {"environment_error", r.environment_error}, {"seconds", r.seconds}, {"fetched_bytes", r.fetched_bytes},
               {"fetch_cached", r.fetch_cached}, {"fetch_needed", r.fetch_needed}, {"manifest_digest", r.manifest_digest},
+              {"services", r.services}, {"services_seconds", r.services_seconds},
               {"verdicts", v}, {"steps", steps}, {"changes", changes}}
       .dump();
 }
@@ -171,6 +175,8 @@ ReleaseReport release_from_json(const std::string& text) {
   r.fetch_cached = j.at("fetch_cached");
   r.fetch_needed = j.at("fetch_needed");
   r.manifest_digest = j.at("manifest_digest");
+  r.services = j.value("services", 0);
+  r.services_seconds = j.value("services_seconds", 0.0);
   for (const auto& [name, verdict] : verdicts(r)) {
     auto& v = const_cast<Verdict&>(*verdict);
     const json& jv = j.at("verdicts").at(name);
@@ -190,6 +196,7 @@ ReleaseReport release_from_json(const std::string& text) {
     o.cached = js.at("cached");
     o.seconds_saved = js.at("seconds_saved");
     o.error = js.at("error");
+    for (const auto& n : js.value("notes", json::array())) o.notes.push_back(n.get<std::string>());
     for (const auto& c : js.at("checks")) o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail"), c.at("headline")});
     r.steps.push_back(std::move(o));
   }

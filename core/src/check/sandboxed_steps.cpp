@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "bootstrap/root_host.hpp"
+#include "../process/leftovers.hpp"
+#include "../process/services.hpp"
 
 namespace bootstrap {
 namespace {
@@ -52,40 +55,61 @@ std::string offline_hint(const std::string& message) {
   return "";
 }
 
-// The sandbox's main process: apply, then verify, reporting each step as it goes.
-int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd) {
-  RootHost host("/", [fd](LogLevel level, std::string_view message) {
-    send(fd, {{"event", "log"}, {"level", static_cast<int>(level)}, {"message", message}});
-  });
-  bool failed = false;
-  for (int i : request.apply) {
+void send_verified(int fd, int step, const std::vector<Check>& checks, double seconds, const std::string& error) {
+  json cj = json::array();
+  for (const Check& c : checks)
+    cj.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
+  json j = {{"event", "verified"}, {"step", step}, {"checks", cj}, {"seconds", seconds}};
+  if (!error.empty()) j["error"] = error;
+  send(fd, j);
+}
+
+bool apply_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, Host& host, int fd) {
+  for (int i : steps) {
     ConfiguredStep& s = step_at(baseline, i);
     send(fd, {{"event", "start"}, {"step", i}});
-    double t0 = now();
-    Outcome out;
-    Status st = s.instance.port().apply(host, out);
-    json j = {{"event", "applied"}, {"step", i}, {"changes", changes_json(out)}, {"seconds", now() - t0}};
-    if (st) j["error"] = "plugin " + step_name(s.step) + " failed to apply: " + st->message + offline_hint(st->message);
+    StepReport r = apply_step(s, host);
+    json j = {{"event", "applied"}, {"step", i}, {"changes", changes_json(r.changes)}, {"seconds", r.seconds}, {"notes", r.notes}};
+    if (r.error) j["error"] = *r.error + offline_hint(*r.error);
     send(fd, j);
-    if (st) {
-      failed = true;
-      break;
-    }
+    if (r.error) return false;
   }
-  if (failed) return 1;
-  for (int i : request.verify) {
+  return true;
+}
+
+// The services of the steps to verify, started in step order; then each step's checks (a
+// step whose service did not come up is failed with the service's problem instead).
+void verify_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, Host& host, int fd) {
+  RunningServices services;
+  std::map<int, std::string> problems;
+  auto declared = services_of(baseline, steps);
+  if (!declared.empty()) {
+    for (auto& p : services.start(declared)) problems[p.step] += (problems[p.step].empty() ? "" : "\n") + p.message;
+    send(fd, {{"event", "services"}, {"count", declared.size()}, {"seconds", services.seconds_to_ready()}});
+  }
+  for (int i : steps) {
     ConfiguredStep& s = step_at(baseline, i);
     send(fd, {{"event", "start"}, {"step", i}});
+    if (auto p = problems.find(i); p != problems.end()) {
+      send_verified(fd, i, {}, 0, p->second);
+      continue;
+    }
     double t0 = now();
     std::vector<Check> checks;
     Status st = s.instance.port().verify(host, checks);
-    json cj = json::array();
-    for (const Check& c : checks)
-      cj.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
-    json j = {{"event", "verified"}, {"step", i}, {"checks", cj}, {"seconds", now() - t0}};
-    if (st) j["error"] = "plugin " + step_name(s.step) + " failed to verify: " + st->message;
-    send(fd, j);
+    send_verified(fd, i, checks, now() - t0, st ? "plugin " + step_name(s.step) + " failed to verify: " + st->message : "");
   }
+  services.stop();
+}
+
+// The sandbox's main process: apply, then verify, reporting each step as it goes.
+int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd) {
+  become_subreaper();
+  RootHost host("/", [fd](LogLevel level, std::string_view message) {
+    send(fd, {{"event", "log"}, {"level", static_cast<int>(level)}, {"message", message}});
+  });
+  if (!apply_steps(baseline, request.apply, host, fd)) return 1;
+  verify_steps(baseline, request.verify, host, fd);
   return 0;
 }
 
@@ -125,7 +149,10 @@ StepsResult SandboxedSteps::finish() {
     if (j.is_discarded()) continue;
     std::string event = j.value("event", "");
     int step = j.value("step", -1);
-    if (event == "start") {
+    if (event == "services") {
+      out.services_seconds = j.value("seconds", 0.0);
+      out.services = j.value("count", 0);
+    } else if (event == "start") {
       running = step;
     } else if (event == "applied" || event == "verified") {
       running = -1;
@@ -134,6 +161,8 @@ StepsResult SandboxedSteps::finish() {
       rep.plugin = step_at(*baseline_, step).step.plugin;
       rep.seconds = j.value("seconds", 0.0);
       if (j.contains("error")) rep.error = j["error"].get<std::string>();
+      if (j.contains("notes"))
+        for (const auto& n : j["notes"]) rep.notes.push_back(n.get<std::string>());
       if (event == "applied") {
         rep.changes = changes_from(j["changes"]);
         out.applied.push_back(std::move(rep));
