@@ -1,5 +1,8 @@
 // RootHost: every path is resolved inside the root; planted symlinks never lead outside.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -148,6 +151,33 @@ TEST_F(RootHostTest, RunReportsOutputAndStatusAndFailuresNameTheCommand) {
   CommandResult cat = host.run({{"cat"}, {}, "fed through stdin", "/", 0, 0});
   EXPECT_EQ(cat.output, "fed through stdin");
   EXPECT_THROW(host.run({{"/no/such/program"}, {}, "", "/", 0, 0}), SystemError);
+}
+
+TEST_F(RootHostTest, RunReturnsWhenTheCommandExitsEvenIfADaemonKeepsItsOutputOpen) {
+  RootHost host("/");
+  auto t0 = std::chrono::steady_clock::now();
+  CommandResult r = host.run({{"sh", "-c", "sleep 30 & echo daemon $!"}, {}, "", "/", 0, 0});
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.output.rfind("daemon ", 0), 0u) << r.output;
+  pid_t daemon = std::stoi(r.output.substr(7));
+  EXPECT_EQ(::kill(daemon, 0), 0) << "the daemon should still run: run() did not wait for it";
+  ::kill(daemon, SIGKILL);
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_LT(took, 25.0) << "run() waited for the daemon's end of the pipe";
+}
+
+TEST_F(RootHostTest, ACommandPastItsTimeoutIsKilledAndNamed) {
+  RootHost host("/");
+  Command c{{"sh", "-c", "echo working; exec sleep 30"}, {}, "", "/", 0, 0};
+  c.timeout_seconds = 0.3;
+  try {
+    host.run(c);
+    FAIL() << "no timeout";
+  } catch (const std::exception& e) {
+    EXPECT_STREQ(e.what(),
+                 "command failed (timed out after 0.3 s and was killed): sh -c 'echo working; exec sleep 30'\n"
+                 "  last output:\n  | working");
+  }
 }
 
 }  // namespace

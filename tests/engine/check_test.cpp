@@ -5,49 +5,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "support/must_run.hpp"
-#include "support/run.hpp"
+#include "engine/check_fixture.hpp"
 
 namespace bootstrap {
 namespace {
 namespace fs = std::filesystem;
 using testing::bootstrap;
-
-std::string mounts() {
-  std::ifstream in("/proc/self/mountinfo");
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-class CheckTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    BOOTSTRAP_REQUIRE_ROOT();
-    mounts_before = mounts();
-  }
-  void TearDown() override {
-    if (!mounts_before.empty()) {
-      EXPECT_EQ(mounts(), mounts_before) << "a check left mounts behind";
-    }
-  }
-
-  testing::Ran check(const std::string& baseline_text, std::vector<std::string> extra = {}) {
-    std::ofstream(dir.path() / "b.yaml") << baseline_text;
-    std::vector<std::string> args = {"--cache-dir", (cache.path()).string(), "--plugin-dir",
-                                     std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/check", "check",
-                                     (dir.path() / "b.yaml").string(), "--image", "host", "--no-record",
-                                     "--json", (dir.path() / "report.json").string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return bootstrap(args);
-  }
-  nlohmann::json report() {
-    std::ifstream in(dir.path() / "report.json");
-    return nlohmann::json::parse(in);
-  }
-
-  std::string mounts_before;
-  testing::TempDir dir;
-  testing::TempDir cache;
-};
 
 TEST_F(CheckTest, DragomanPassesOnTheHostImageAndShowsExactlyTheFslayoutPaths) {
   auto r = bootstrap({"--cache-dir", cache.path().string(), "check",
@@ -56,8 +19,11 @@ TEST_F(CheckTest, DragomanPassesOnTheHostImageAndShowsExactlyTheFslayoutPaths) {
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("4 passed, 0 failed"), std::string::npos) << r.out;
   for (const char* path : {"/srv/apps", "/srv/apps/dragoman", "/var/log/apps", "/etc/dragoman/node.conf", "/etc/motd",
-                           "/srv/dragoman", "/etc/group"})
+                           "/srv/dragoman"})
     EXPECT_NE(r.out.find(std::string(" ") + path + "  by fslayout (step 1)"), std::string::npos) << path << "\n" << r.out;
+  // fslayout adds the group apps to /etc/group, daemontools' useradd the log user after it.
+  for (const char* path : {"/etc/group", "/etc/service/dragoman-health", "/etc/daemontools/dragoman-health/run"})
+    EXPECT_NE(r.out.find(std::string(" ") + path + "  by daemontools (step 4)"), std::string::npos) << path << "\n" << r.out;
   // The venv inside /srv/apps/dragoman is one line, with the step that made it.
   EXPECT_NE(r.out.find("paths inside by setuptools (step 3) (-v lists them)"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("/srv/apps/dragoman/bin/python"), std::string::npos) << r.out;
