@@ -41,6 +41,7 @@ struct StepOutcome {
   std::size_t changes_reapply = 0;
   double seconds_a = 0;
   double seconds_b = 0;
+  double seconds_checks = 0;    // the step's verify, the slower of runs A and B
   bool cached = false;          // run A reused a layer from an earlier check
   double seconds_saved = 0;     // what the cached layer took when it was made
   std::string error;            // apply failed

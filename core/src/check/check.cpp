@@ -320,6 +320,7 @@ std::vector<int> all_steps(const ConfiguredBaseline& b) {
 void add_checks(StepOutcome& o, const std::vector<StepReport>& verified, const std::string& run) {
   for (const auto& r : verified) {
     if (r.index != o.index) continue;
+    o.seconds_checks = std::max(o.seconds_checks, r.seconds);
     for (const auto& c : r.checks) o.checks.push_back({run + ": " + c.name, c.passed, c.detail, c.headline});
     if (r.error) o.checks.push_back({run + ": checks ran", false, *r.error});
   }

@@ -148,7 +148,7 @@ std::string release_json(const ReleaseReport& r) {
       checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
     steps.push_back({{"index", o.index + 1}, {"plugin", o.plugin}, {"changes_a", o.changes_a}, {"changes_b", o.changes_b},
                      {"changes_reapply", o.changes_reapply}, {"seconds_a", o.seconds_a}, {"seconds_b", o.seconds_b},
-                     {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}, {"notes", o.notes}});
+                     {"seconds_checks", o.seconds_checks}, {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}, {"notes", o.notes}});
   }
   json v = json::object();
   for (const auto& [name, verdict] : verdicts(r))
@@ -193,6 +193,7 @@ ReleaseReport release_from_json(const std::string& text) {
     o.changes_reapply = js.at("changes_reapply");
     o.seconds_a = js.at("seconds_a");
     o.seconds_b = js.at("seconds_b");
+    o.seconds_checks = js.value("seconds_checks", 0.0);
     o.cached = js.at("cached");
     o.seconds_saved = js.at("seconds_saved");
     o.error = js.at("error");
