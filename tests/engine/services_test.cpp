@@ -18,7 +18,7 @@ class ServicesTest : public CheckTest {
   void TearDown() override {
     CheckTest::TearDown();
     // Nothing a fixture started survives the check, on this machine.
-    EXPECT_TRUE(processes_running({"sleep", "600"}).empty()) << "a fixture's daemon outlived the check";
+    EXPECT_TRUE(testing::processes_running({"sleep", "600"}).empty()) << "a fixture's daemon outlived the check";
     std::size_t left = 0;
     if (fs::exists(cache.path() / "tmp"))
       for (const auto& e : fs::directory_iterator(cache.path() / "tmp")) left += e.is_directory() ? 1 : 0;
@@ -85,7 +85,7 @@ TEST_F(ServicesTest, ADeclaredServiceRunsDuringTheChecksAndIsStoppedAfter) {
 TEST_F(ServicesTest, AServiceReadyByItsPortAnswersTheChecks) {
   auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - with_service: {ready: port, port: 18431}\n");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_TRUE(processes_running({"python3", "-m", "http.server"}).empty());
+  EXPECT_TRUE(testing::processes_running({"python3", "-m", "http.server"}).empty());
 }
 
 TEST_F(ServicesTest, AServiceThatNeverBecomesReadyFailsVerifiedWithArgvProbeTimeAndOutput) {

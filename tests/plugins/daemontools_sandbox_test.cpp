@@ -5,7 +5,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "bootstrap/apply.hpp"
+#include "bootstrap/root_host.hpp"
+#include "bootstrap/sandbox/images.hpp"
+#include "bootstrap/sandbox/sandbox.hpp"
 #include "support/must_run.hpp"
+#include "support/processes.hpp"
 #include "support/run.hpp"
 
 namespace bootstrap {
@@ -15,7 +20,22 @@ using nlohmann::json;
 
 class DaemontoolsSandbox : public ::testing::Test {
  protected:
-  void SetUp() override { BOOTSTRAP_REQUIRE_ROOT(); }
+  void SetUp() override {
+    BOOTSTRAP_REQUIRE_ROOT();
+    mounts_before = testing::mounts();
+  }
+  // After checks with services: no process, mount or scratch tree of theirs is left here.
+  void TearDown() override {
+    if (mounts_before.empty()) return;
+    EXPECT_EQ(testing::mounts(), mounts_before) << "a check left mounts behind";
+    for (const char* program : {"svscan", "supervise", "multilog", "/bin/sleep"})
+      EXPECT_TRUE(testing::processes_running({program}).empty()) << program << " outlived the check";
+    fs::path scratch = sandbox::default_cache_root() / "tmp";
+    std::size_t left = 0;
+    if (fs::exists(scratch))
+      for (const auto& e : fs::directory_iterator(scratch)) left += e.is_directory() ? 1 : 0;
+    EXPECT_EQ(left, 0u) << "scratch trees left in " << scratch;
+  }
 
   testing::Ran check(const std::string& baseline, const std::vector<std::string>& extra) {
     fs::path file = dir.path() / "b.yaml";
@@ -38,6 +58,7 @@ class DaemontoolsSandbox : public ::testing::Test {
     return nullptr;
   }
   testing::TempDir dir;
+  std::string mounts_before;
 };
 
 TEST_F(DaemontoolsSandbox, SupervisedServicesAreProvenAndACrashLoopIsNamedWithItsLog) {
@@ -124,6 +145,53 @@ TEST_F(DaemontoolsSandbox, TheDragomanBaselinePassesOnEveryRelease) {
     EXPECT_TRUE(restarted) << rel["release"] << ": " << step["checks"];
     EXPECT_EQ(rel["services"], 1);
   }
+}
+
+// Two baselines applied one after the other to one target (a sandbox of bookworm with the
+// network, standing for a host that had the first): what the second no longer names is removed,
+// and said so.
+TEST_F(DaemontoolsSandbox, AServiceRemovedFromTheBaselineIsRemovedAndReported) {
+  PluginHost plugins{{BOOTSTRAP_PLUGIN_DIR}};
+  plugins.load_all();
+  auto configure = [&](const std::string& services) {
+    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n  - daemontools:\n      services:\n" + services,
+                                (dir.path() / "t.yaml").string());
+    return configure_baseline(b, plugins);
+  };
+  ConfiguredBaseline both = configure("        - {name: web, run: [/bin/sleep, '600']}\n"
+                                      "        - {name: worker, run: [/bin/sleep, '600']}\n");
+  ConfiguredBaseline one = configure("        - {name: web, run: [/bin/sleep, '600']}\n");
+  sandbox::ImageStore store(sandbox::default_cache_root());
+  sandbox::Spec spec;
+  spec.lowers = {store.get("debian:bookworm").root};
+  spec.share_network = true;
+  sandbox::Result res = sandbox::Sandbox::start(spec, [&](int fd) {
+    setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+    if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
+    RootHost host("/");
+    json out = json::array();
+    for (ConfiguredBaseline* b : {&both, &one, &one}) {
+      ApplyReport r = apply_baseline(*b, host, false);
+      json changes = json::array();
+      for (const auto& c : r.steps[0].changes)
+        changes.push_back(std::string(c.kind == ChangeKind::Removed ? "removed " : "changed ") + c.what + " " + c.detail);
+      if (r.steps[0].error) changes.push_back("error " + *r.steps[0].error);
+      out.push_back(changes);
+    }
+    out.push_back(host.stat("/etc/daemontools/web/run").type == FileType::Regular);
+    std::string text = out.dump();
+    return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
+  }).wait();
+  ASSERT_EQ(res.status, 0) << res.describe() << res.data;
+  json runs = json::parse(res.data);
+  std::string second;
+  for (const auto& c : runs[1]) second += c.get<std::string>() + "\n";
+  EXPECT_NE(second.find("removed /etc/service/worker no longer in the baseline"), std::string::npos) << second;
+  EXPECT_NE(second.find("removed /etc/daemontools/worker no longer in the baseline"), std::string::npos) << second;
+  EXPECT_NE(second.find("removed /var/lib/supervise/worker no longer in the baseline"), std::string::npos) << second;
+  EXPECT_EQ(second.find("web"), std::string::npos) << "the service still named was touched:\n" << second;
+  EXPECT_TRUE(runs[2].empty()) << "a second apply of the same baseline changed: " << runs[2];
+  EXPECT_TRUE(runs[3].get<bool>());
 }
 
 }  // namespace
