@@ -83,30 +83,6 @@ ServiceSpec parse_service(const Value& v) {
   return s;
 }
 
-void parse_source(Fields& f, const Value& root, const bootstrap::StepConfig& step, DaemontoolsConfig& out) {
-  const Value* source = f.optional("source");
-  const Value* repository = f.optional("repository");
-  const Value* key = f.optional("key");
-  const Value* package = f.optional("package");
-  std::string src = source ? source->as_string("'source'") : (repository ? "repository" : "distro");
-  if (src != "distro" && src != "repository")
-    throw source->error("'source' must be 'distro' (Debian's daemontools and daemontools-run) or 'repository' "
-                        "(the organisation's apt repository), not '" + src + "'");
-  if (src == "distro") {
-    for (const Value* v : {repository, key, package})
-      if (v) throw v->error("only 'source: repository' takes 'repository', 'key' and 'package'");
-    return;
-  }
-  if (!repository) throw (source ? *source : root).error("'source: repository' needs 'repository', a deb line");
-  if (!key) throw repository->error("'repository' needs 'key': its signing key, a file next to the baseline");
-  if (!package) throw repository->error("'repository' needs 'package': the package that brings svscan and supervise");
-  std::string name = package->as_string("'package'");
-  if (name.empty() || name.find_first_of(" \t/=") != std::string::npos)
-    throw package->error("'package' is not a Debian package name: '" + name + "'");
-  out.repo = pyplug::parse_apt_repo(*repository, *key, step.baseline_dir, "bootstrap-" + name);
-  out.packages = {name};
-}
-
 }  // namespace
 
 DaemontoolsConfig parse_daemontools(const bootstrap::StepConfig& step) {
@@ -114,7 +90,12 @@ DaemontoolsConfig parse_daemontools(const bootstrap::StepConfig& step) {
   const Value& root = step.config;
   if (root.is_null()) return out;  // "- daemontools:" alone: the supervisor, no service of its own
   Fields f(root, "daemontools");
-  parse_source(f, root, step, out);
+  pyplug::PackageSource source = pyplug::parse_package_source(
+      f, root, step.baseline_dir, "Debian's daemontools and daemontools-run", "the package that brings svscan and supervise");
+  if (source.repo) {
+    out.repo = source.repo;
+    out.packages = {source.package};
+  }
   if (const Value* v = f.optional("service_dir")) out.service_dir = bootstrap::parse_absolute_path(*v, "'service_dir'");
   if (const Value* v = f.optional("log_user")) {
     out.log_user = v->as_string("'log_user'");

@@ -52,6 +52,18 @@ AptRepo parse_apt_repo(const bootstrap::Value& line, const bootstrap::Value& key
 bool install_apt_repo(bootstrap::Host& host, const AptRepo& repo, bootstrap::Outcome& out);
 void update_one_source(bootstrap::Host& host, const AptRepo& repo);
 
+// The keys 'source', 'repository', 'key' and 'package' of a step that installs either from
+// Debian ('source: distro', the default unless 'repository' is given: repo stays empty) or
+// from the organisation's apt repository (repo and its package). `distro` says what the
+// distro source brings, `package_role` what the package is, both for messages.
+struct PackageSource {
+  std::optional<AptRepo> repo;
+  std::string package;
+};
+PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value& step_value,
+                                   const std::string& baseline_dir, const std::string& distro,
+                                   const std::string& package_role);
+
 // Reads a file next to the baseline (or absolute), at most `limit` bytes.
 std::string read_beside(const bootstrap::Value& v, const std::string& baseline_dir, std::string_view what,
                         std::size_t limit);

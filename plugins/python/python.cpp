@@ -46,10 +46,6 @@ class Python final : public Plugin {
     if (root.is_null()) return;  // "- python:" alone: Debian's python3, any version
     Fields f(root, "python");
     if (const Value* v = f.optional("version")) constraint_ = Constraint::parse(*v, "'version'");
-    const Value* source = f.optional("source");
-    const Value* repository = f.optional("repository");
-    const Value* key = f.optional("key");
-    const Value* package = f.optional("package");
     if (const Value* v = f.optional("interpreter")) interpreter_ = parse_absolute_path(*v, "'interpreter'");
     if (const Value* v = f.optional("recommends")) recommends_ = v->as_bool("'recommends'");
     if (const Value* v = f.optional("modules")) {
@@ -66,15 +62,10 @@ class Python final : public Plugin {
         modules_.push_back(name);
       }
     }
-    f.finish();
 
-    std::string src = source ? source->as_string("'source'") : (repository ? "repository" : "distro");
-    if (src != "distro" && src != "repository")
-      throw source->error("'source' must be 'distro' (Debian's python3) or 'repository' (the organisation's apt "
-                          "repository), not '" + src + "'");
-    if (src == "distro") {
-      for (const Value* v : {repository, key, package})
-        if (v) throw v->error("only 'source: repository' takes 'repository', 'key' and 'package'");
+    PackageSource source = parse_package_source(f, root, step.baseline_dir, "Debian's python3", "the interpreter's package name");
+    f.finish();
+    if (!source.repo) {
       packages_ = {"python3"};
       for (const auto& m : modules_)
         if (auto p = package_for_module(m.substr(0, m.find('.'))); !p.empty() &&
@@ -82,14 +73,8 @@ class Python final : public Plugin {
           packages_.push_back(p);
       return;
     }
-    if (!repository) throw (source ? *source : root).error("'source: repository' needs 'repository', a deb line");
-    if (!key) throw repository->error("'repository' needs 'key': its signing key, a file next to the baseline");
-    if (!package) throw repository->error("'repository' needs 'package': the interpreter's package name");
-    std::string name = package->as_string("'package'");
-    if (name.empty() || name.find_first_of(" \t/=") != std::string::npos)
-      throw package->error("'package' is not a Debian package name: '" + name + "'");
-    repo_ = parse_apt_repo(*repository, *key, step.baseline_dir, "bootstrap-" + name);
-    packages_ = {name};
+    repo_ = source.repo;
+    packages_ = {source.package};
   }
 
   Fetch fetch() const override {

@@ -2,7 +2,9 @@
 // scripts it writes, and supervise's status file.
 #include <gtest/gtest.h>
 
-#include "bootstrap/apply.hpp"
+#include <fstream>
+
+#include "plugins/step_config_fixture.hpp"
 #include "service_files.hpp"
 #include "supervise_status.hpp"
 #include "support/run.hpp"
@@ -10,25 +12,7 @@
 namespace bootstrap {
 namespace {
 
-class DaemontoolsConfig : public ::testing::Test {
- protected:
-  void SetUp() override { plugins.load_all(); }
-  ConfiguredBaseline configure(const std::string& steps) {
-    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps, (dir.path() / "t.yaml").string());
-    b.file = dir.path() / "t.yaml";
-    return configure_baseline(b, plugins);
-  }
-  std::string error_of(const std::string& steps) {
-    try {
-      configure(steps);
-    } catch (const ConfigError& e) {
-      return e.what();
-    }
-    return "(accepted)";
-  }
-  PluginHost plugins{{BOOTSTRAP_PLUGIN_DIR}};
-  testing::TempDir dir;
-};
+using DaemontoolsConfig = StepConfigTest;
 
 TEST_F(DaemontoolsConfig, AloneItInstallsDebiansSupervisorAndDeclaresSvscanForTheChecks) {
   for (const char* step : {"  - daemontools:\n", "  - daemontools: {}\n"}) {
@@ -58,6 +42,17 @@ TEST_F(DaemontoolsConfig, BadServicesAreRefusedWhereTheyAre) {
   EXPECT_NE(error_of("  - daemontools:\n      service_dir: service\n").find(":5:20:"), std::string::npos);
   EXPECT_NE(error_of("  - daemontools:\n      source: repository\n").find("'source: repository' needs 'repository'"),
             std::string::npos);
+}
+
+TEST_F(DaemontoolsConfig, ARepositoryBringsItsKeyAndThePackageItNames) {
+  std::ofstream(dir.path() / "org.asc") << "-----BEGIN PGP PUBLIC KEY BLOCK-----\nx\n-----END PGP PUBLIC KEY BLOCK-----\n";
+  Fetch f = fetch_of("  - daemontools:\n      repository: \"deb https://apt.example.org/tools bookworm main\"\n"
+                     "      key: org.asc\n      package: org-daemontools\n");
+  EXPECT_EQ(f.packages, (std::vector<std::string>{"org-daemontools"}));
+  ASSERT_EQ(f.apt_sources.size(), 1u);
+  EXPECT_EQ(f.apt_sources[0].name, "bootstrap-org-daemontools");
+  EXPECT_NE(f.apt_sources[0].deb_line.find("signed-by=/etc/apt/keyrings/bootstrap-org-daemontools.asc"), std::string::npos)
+      << f.apt_sources[0].deb_line;
 }
 
 TEST(DaemontoolsFiles, TheRunScriptExecsTheServiceWithItsDirectoryEnvironmentAndUser) {
