@@ -119,9 +119,15 @@ std::vector<std::string> clean_environment(const Spec& spec) {
     if (!plan.body) close(3);
     if (chdir(spec.cwd.c_str()) != 0) throw SystemError("chdir(\"" + spec.cwd + "\")", errno);
     environ = const_cast<char**>(plan.envp.data());
-    drop_capabilities_in_child();
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno);
-    load_seccomp_in_child();  // last: from here on, no mount, no namespace
+    if (spec.setuid_programs) {
+      // Without no-new-privs the kernel loads a filter only for a holder of CAP_SYS_ADMIN.
+      load_seccomp_in_child();  // from here on, no mount, no namespace
+      drop_capabilities_in_child();
+    } else {
+      drop_capabilities_in_child();
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno);
+      load_seccomp_in_child();  // last: from here on, no mount, no namespace
+    }
   } catch (const std::exception& e) {
     fail_in_child(status_fd, e);
   }

@@ -311,6 +311,13 @@ sandbox::Spec spec_over(const sandbox::Spec& base, std::vector<fs::path> lowers,
   return spec;
 }
 
+// The checks' sandboxes let setuid programs work (a login check runs sudo as its user): the
+// same bounding set and seccomp filter, no no-new-privs. Apply never gets that.
+sandbox::Spec checks_spec(sandbox::Spec spec) {
+  spec.setuid_programs = true;
+  return spec;
+}
+
 std::vector<int> all_steps(const ConfiguredBaseline& b) {
   std::vector<int> out;
   for (const auto& s : b.steps) out.push_back(s.step.index);
@@ -413,7 +420,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     scratch_r.emplace(cache);
     reapply.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(layers, fetch, image), &*scratch_r, "run-a"),
                                           {all_steps(baseline), {}}));
-    verify_a.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(layers, fetch, image), nullptr, "run-a"),
+    verify_a.emplace(SandboxedSteps::start(baseline, checks_spec(spec_over(base, lowers_of(layers, fetch, image), nullptr, "run-a")),
                                            {{}, all_steps(baseline)}));
   }
 
@@ -457,7 +464,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   report.repeatable.passed = diffs.empty();
 
   progress(image_name, "checks on B");
-  sandbox::Spec spec_bv = spec_over(base, lowers_of({scratch_b.upper()}, fetch, image), nullptr, "run-b");
+  sandbox::Spec spec_bv = checks_spec(spec_over(base, lowers_of({scratch_b.upper()}, fetch, image), nullptr, "run-b"));
   StepsResult vb = SandboxedSteps::start(baseline, spec_bv, {{}, all_steps(baseline)}).finish();
   StepsResult r = reapply->finish();
   StepsResult va = verify_a->finish();

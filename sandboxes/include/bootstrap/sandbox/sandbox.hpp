@@ -38,6 +38,11 @@ struct Spec {
   std::string cwd = "/";
   int pids_limit = 4096;
   bool interactive = false;        // keep the caller's terminal as stdin/stdout/stderr
+  // true: no PR_SET_NO_NEW_PRIVS, so setuid programs (sudo, for a login check) take their
+  // owner's ids. They gain nothing root inside lacks: the same cut bounding set and the same
+  // seccomp filter (loaded first, while the process may still load it without no-new-privs).
+  // For checks only; apply and fetch always run with no-new-privs.
+  bool setuid_programs = false;
   // Directories inside the sandbox hidden under an empty read-only tmpfs (e.g. the cache root
   // when the host is the image: other sandboxes' layers are none of this one's business).
   std::vector<std::string> masked;
