@@ -13,6 +13,7 @@
 
 namespace daemontools {
 using namespace bootstrap;
+using namespace pluginkit;
 
 namespace {
 

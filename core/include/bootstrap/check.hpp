@@ -61,6 +61,7 @@ struct ReleaseReport {
     std::string kind;  // created, modified, removed
     std::string path;
     int step = -1;     // 0-based index of the step that wrote it last (-1: not known)
+    bool per_host = false;  // a host's identity (a step's per_host_paths): not compared between runs
   };
   std::vector<ChangedPath> changes;  // what the baseline writes, sorted by path
   std::string manifest_digest;

@@ -25,7 +25,7 @@
 namespace bootstrap {
 
 // Bump whenever anything in this header changes layout or meaning.
-// 3: services(), required_plugins(), Command::timeout_seconds; activate() removed.
+// 3: services(), required_plugins(), per_host_paths(), Command::timeout_seconds; activate() removed.
 inline constexpr int kPluginAbi = 3;
 
 struct PluginInfo {
@@ -336,6 +336,10 @@ class Plugin {
   // Plugins whose steps must come earlier in the baseline ("daemontools" for a plugin whose
   // service runs under svscan); validate fails at this step's mark otherwise.
   virtual std::vector<std::string> required_plugins() const { return {}; }
+  // Paths (globs, as in a baseline's 'ignore:') that are a host's identity and so differ on
+  // every host and in every run: SSH host keys made when openssh-server is installed. check
+  // does not compare them between runs and lists them as "per host" in --show-changes.
+  virtual std::vector<std::string> per_host_paths() const { return {}; }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -356,6 +360,7 @@ class PluginPort {
   virtual Status verify(Host& host, std::vector<Check>& out) noexcept = 0;
   virtual Status services(std::vector<Service>& out) noexcept = 0;
   virtual Status required_plugins(std::vector<std::string>& out) noexcept = 0;
+  virtual Status per_host_paths(std::vector<std::string>& out) noexcept = 0;
 };
 
 namespace detail {
@@ -394,6 +399,9 @@ class Port final : public PluginPort {
   }
   Status required_plugins(std::vector<std::string>& out) noexcept override {
     return guarded([&] { out = impl_.required_plugins(); });
+  }
+  Status per_host_paths(std::vector<std::string>& out) noexcept override {
+    return guarded([&] { out = impl_.per_host_paths(); });
   }
 
  private:

@@ -333,6 +333,18 @@ void add_checks(StepOutcome& o, const std::vector<StepReport>& verified, const s
   }
 }
 
+// What the steps declare as a host's identity (SSH host keys): never compared between runs.
+IgnoreRules per_host_rules(ConfiguredBaseline& baseline) {
+  IgnoreRules rules;
+  for (auto& s : baseline.steps) {
+    std::vector<std::string> paths;
+    if (Status st = s.instance.port().per_host_paths(paths))
+      throw std::runtime_error("plugin " + step_name(s.step) + " failed to say which paths are per host: " + st->message);
+    for (auto& p : paths) rules.add(std::move(p), "per host: a host's identity, made by " + step_name(s.step));
+  }
+  return rules;
+}
+
 }  // namespace
 
 ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image_name,
@@ -356,6 +368,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   fs::path fetch = prepare_fetch_layer(baseline, image.name, image.root, image.digest, options, report, progress, in_use);
   IgnoreRules ignore = IgnoreRules::builtin();
   for (const auto& pattern : baseline.baseline.ignore) ignore.add(pattern, "the baseline's ignore rule");
+  IgnoreRules per_host = per_host_rules(baseline);
+  ignore.add(per_host);
   sandbox::Spec base;
   // On the host image the cache is part of "/": hide it so runs see neither layers nor records.
   if (image.name == "host" && visible_in_host_image(cache)) base.masked = {cache.string()};
@@ -510,7 +524,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   for (const auto& c : list_changes(ma, below)) {
     int i = layer_that_wrote(c.entry->path, layer_manifests);
     int step = i < 0 ? -1 : baseline.steps[static_cast<std::size_t>(i)].step.index;
-    report.changes.push_back({std::string(to_string(c.kind)), c.entry->path, step});
+    report.changes.push_back({std::string(to_string(c.kind)), c.entry->path, step, per_host.matches(c.entry->path)});
   }
   report.seconds = now() - t0;
   return report;

@@ -67,7 +67,8 @@ void print_changes(Console& console, const ConfiguredBaseline& baseline, const R
     while (end < c.size() && c[end].path.compare(0, prefix.size(), prefix) == 0) ++end;
     std::size_t inside = end - i - 1;
     bool fold = console.verbosity() == 0 && c[i].kind == "created" && inside > kFold;
-    for (std::size_t k = i + 1; fold && k < end; ++k) fold = c[k].kind == "created" && c[k].step == c[i + 1].step;
+    // A host's identity is always listed, never folded away.
+    for (std::size_t k = i + 1; fold && k < end; ++k) fold = c[k].kind == "created" && c[k].step == c[i + 1].step && !c[k].per_host;
     if (fold) {
       console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path,
                               console.dim(fmt::format("by {}, and {} paths inside by {} (-v lists them)", by(c[i].step), inside,
@@ -75,7 +76,8 @@ void print_changes(Console& console, const ConfiguredBaseline& baseline, const R
       i = end - 1;
       continue;
     }
-    console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path, console.dim("by " + by(c[i].step))));
+    console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path,
+                            console.dim("by " + by(c[i].step) + (c[i].per_host ? " (per host: differs on every host, never compared)" : ""))));
   }
 }
 
@@ -154,7 +156,8 @@ std::string release_json(const ReleaseReport& r) {
   for (const auto& [name, verdict] : verdicts(r))
     v[name] = {{"passed", verdict->passed}, {"ran", verdict->ran}, {"messages", verdict->messages}};
   json changes = json::array();
-  for (const auto& c : r.changes) changes.push_back({{"kind", c.kind}, {"path", c.path}, {"step", c.step + 1}});
+  for (const auto& c : r.changes)
+    changes.push_back({{"kind", c.kind}, {"path", c.path}, {"step", c.step + 1}, {"per_host", c.per_host}});
   return json{{"image", r.image}, {"release", r.release}, {"image_digest", r.image_digest}, {"passed", r.passed()},
               {"environment_error", r.environment_error}, {"seconds", r.seconds}, {"fetched_bytes", r.fetched_bytes},
               {"fetch_cached", r.fetch_cached}, {"fetch_needed", r.fetch_needed}, {"manifest_digest", r.manifest_digest},
@@ -201,7 +204,8 @@ ReleaseReport release_from_json(const std::string& text) {
     for (const auto& c : js.at("checks")) o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail"), c.at("headline")});
     r.steps.push_back(std::move(o));
   }
-  for (const auto& c : j.at("changes")) r.changes.push_back({c.at("kind"), c.at("path"), c.value("step", 0) - 1});
+  for (const auto& c : j.at("changes"))
+    r.changes.push_back({c.at("kind"), c.at("path"), c.value("step", 0) - 1, c.value("per_host", false)});
   return r;
 }
 

@@ -1,11 +1,11 @@
-// Making one path what it should be, reporting each change (the daemontools step's files).
+// Making one path what it should be, reporting each change: shared by the plugins (compiled in).
 #pragma once
 
 #include <string>
 
 #include "bootstrap/plugin.hpp"
 
-namespace daemontools {
+namespace pluginkit {
 
 struct Owner {
   uid_t uid = 0;
@@ -24,4 +24,4 @@ void ensure_absent(bootstrap::Host& host, const std::string& path, const std::st
 
 std::string octal(unsigned mode);
 
-}  // namespace daemontools
+}  // namespace pluginkit

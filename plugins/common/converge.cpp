@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-namespace daemontools {
+namespace pluginkit {
 using bootstrap::ChangeKind;
 using bootstrap::FileStat;
 using bootstrap::FileType;
@@ -97,4 +97,4 @@ void ensure_absent(Host& host, const std::string& path, const std::string& why, 
   out.push_back({ChangeKind::Removed, path, why});
 }
 
-}  // namespace daemontools
+}  // namespace pluginkit
