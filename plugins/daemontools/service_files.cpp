@@ -1,18 +1,12 @@
 #include "service_files.hpp"
 
+#include "shell_quote.hpp"
+
 namespace daemontools {
+using pluginkit::shell_quote;
 
 namespace {
 const char* kHeader = "#!/bin/sh\n# Managed by bootstrap (daemontools step); local edits are overwritten.\n";
-}
-
-std::string shell_quote(const std::string& word) {
-  bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                                       "/._-=:,+@%") == std::string::npos;
-  if (plain) return word;
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 std::string run_script(const ServiceSpec& s) {

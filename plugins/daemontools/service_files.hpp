@@ -15,7 +15,6 @@
 
 namespace daemontools {
 
-std::string shell_quote(const std::string& word);
 std::string run_script(const ServiceSpec& s);
 std::string log_run_script(const ServiceSpec& s, const std::string& log_user);
 // envdir's file for one variable: the value and a newline (an empty file would unset it).

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "service_files.hpp"
+#include "shell_quote.hpp"
 #include "supervise_status.hpp"
 
 namespace daemontools {
@@ -144,7 +145,7 @@ void check_stable(Host& host, const Watched& w, std::vector<Check>& checks) {
 }  // namespace
 
 std::string all_supervised_script(const std::string& service_dir) {
-  return "for d in " + shell_quote(service_dir) +
+  return "for d in " + pluginkit::shell_quote(service_dir) +
          "/*/; do [ -d \"$d\" ] || continue; svok \"$d\" || exit 1; "
          "[ ! -d \"${d}log\" ] || svok \"${d}log\" || exit 1; done";
 }

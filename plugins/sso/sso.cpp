@@ -135,7 +135,7 @@ class Sso final : public Plugin {
     }
     const std::string candidate = "/etc/bootstrap-sso.sudoers.candidate";
     host.write_file(candidate, text, 0440, 0, 0);
-    CommandResult r = host.run({{"visudo", "-c", "-q", "-f", candidate}, {}, "", "/", 0, 0});
+    CommandResult r = host.run({{"visudo", "-c", "-f", candidate}, {}, "", "/", 0, 0});
     host.remove(candidate);
     if (!r.ok())
       throw std::runtime_error("visudo rejects the sudo rules, so " + std::string(kSudoers) +
