@@ -143,7 +143,13 @@ TEST_F(DaemontoolsSandbox, TheDragomanBaselinePassesOnEveryRelease) {
       if (c["name"] == "A: service dragoman-health is restarted by supervise (svc -t gives a new pid)")
         restarted = c["passed"];
     EXPECT_TRUE(restarted) << rel["release"] << ": " << step["checks"];
-    EXPECT_EQ(rel["services"], 1);
+    const json& sso = rel["steps"][4];
+    EXPECT_EQ(sso["plugin"], "sso");
+    bool logged_in = false;
+    for (const auto& c : sso["checks"])
+      if (c["name"] == "A: a certificate for principal alice logs in as alice") logged_in = c["passed"];
+    EXPECT_TRUE(logged_in) << rel["release"] << ": " << sso["checks"];
+    EXPECT_EQ(rel["services"], 2);  // svscan, sshd
   }
 }
 
