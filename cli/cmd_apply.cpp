@@ -58,14 +58,28 @@ int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Cons
   ReleaseReport fetch_report;
   LayersInUse in_use;
   auto fetch = prepare_fetch_layer(configured, image.name, image.root, image.digest, options, fetch_report, progress, in_use);
+  // Apply in one sandbox, keeping its changes in a scratch upper; the checks in a second one
+  // over them, where setuid programs work (sudo), as in check.
+  sandbox::Scratch scratch(options.cache_root);
   sandbox::Spec spec;
   if (!fetch.empty()) spec.lowers.push_back(fetch);
   spec.lowers.push_back(image.root);
+  spec.upper = scratch.upper();
+  spec.work = scratch.work();
   std::vector<int> all;
   for (const auto& s : configured.steps) all.push_back(s.step.index);
   console.progress(fmt::format("==> applying '{}' ({} steps) in a disposable sandbox of {}", baseline.name,
                                configured.steps.size(), image.name));
-  StepsResult r = SandboxedSteps::start(configured, spec, {all, opts.no_verify ? std::vector<int>{} : all}).finish();
+  StepsResult r = SandboxedSteps::start(configured, spec, {all, {}}).finish();
+  if (r.ok() && !opts.no_verify) {
+    sandbox::Spec checks;
+    checks.lowers = {scratch.upper()};
+    checks.lowers.insert(checks.lowers.end(), spec.lowers.begin(), spec.lowers.end());
+    checks.setuid_programs = true;
+    StepsResult v = SandboxedSteps::start(configured, checks, {{}, all}).finish();
+    r.verified = std::move(v.verified);
+    if (!v.crash.empty()) r.crash = v.crash;
+  }
   console.clear_status();
   ApplyReport report;
   report.steps = r.applied;
