@@ -26,7 +26,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Every plugin `step` requires has a step before it (baseline.steps ends with `step`).
 void check_requirements(const ConfiguredBaseline& baseline, ConfiguredStep& step) {
@@ -39,9 +41,11 @@ void check_requirements(const ConfiguredBaseline& baseline, ConfiguredStep& step
     if (earlier) continue;
     std::string later;
     for (const auto& s : baseline.baseline.steps)
-      if (s.index > step.step.index && s.plugin == name && later.empty()) later = " (step " + std::to_string(s.index + 1) + " comes after it; move it before)";
-    throw ConfigError(step.step.mark, step.step.plugin + " needs a " + name + " step earlier in the baseline" +
-                                          (later.empty() ? "; add '- " + name + ":' before this step" : later));
+      if (s.index > step.step.index && s.plugin == name && later.empty())
+        later = " (step " + std::to_string(s.index + 1) + " comes after it; move it before)";
+    throw ConfigError(step.step.mark,
+                      step.step.plugin + " needs a " + name + " step earlier in the baseline" +
+                          (later.empty() ? "; add '- " + name + ":' before this step" : later));
   }
 }
 
@@ -105,7 +109,8 @@ StepReport apply_step(ConfiguredStep& s, Host& host) {
     r.error = "plugin " + step_name(s.step) + " failed to apply: " + failure->message;
   if (auto left = end_descendants(); !left.empty())
     r.notes.push_back("step " + std::to_string(s.step.index + 1) + " " + s.step.plugin + " left " +
-                      describe_left(left, "after apply") + (left.size() == 1 ? "; it was stopped" : "; they were stopped"));
+                      describe_left(left, "after apply") +
+                      (left.size() == 1 ? "; it was stopped" : "; they were stopped"));
   r.seconds = since(start);
   return r;
 }
@@ -116,7 +121,8 @@ std::vector<StepService> services_of(ConfiguredBaseline& baseline, const std::ve
     ConfiguredStep& s = step_at(baseline, i);
     std::vector<Service> declared;
     if (Status failure = s.instance.port().services(declared))
-      throw std::runtime_error("plugin " + step_name(s.step) + " failed to say which services it needs: " + failure->message);
+      throw std::runtime_error("plugin " + step_name(s.step) +
+                               " failed to say which services it needs: " + failure->message);
     for (auto& service : declared) out.push_back({i, step_name(s.step), std::move(service)});
   }
   return out;
@@ -137,8 +143,10 @@ ApplyReport apply_baseline(ConfiguredBaseline& baseline, Host& host, bool verify
     StepReport& r = report.steps[i];
     auto services = services_of(baseline, {s.step.index});
     if (!services.empty()) {
-      r.notes.push_back(step_name(s.step) + " was not verified: its checks need the service " + services.front().service.name +
-                        ", which apply --root does not start on this machine; 'bootstrap check' or 'apply --image' runs them");
+      r.notes.push_back(step_name(s.step) + " was not verified: its checks need the service " +
+                        services.front().service.name +
+                        ", which apply --root does not start on this machine; 'bootstrap check' or "
+                        "'apply --image' runs them");
       continue;
     }
     if (progress) progress(s.step, Phase::Verify);

@@ -76,7 +76,6 @@ FileType type_of(mode_t m) {
   return FileType::Other;
 }
 
-
 }  // namespace
 
 std::string command_line(const std::vector<std::string>& argv) {
@@ -103,7 +102,8 @@ std::string output_tail(std::string_view output, std::size_t count) {
   return tail;
 }
 
-void throw_command_failed(const Command& command, const CommandResult& result, const std::string& why) {
+void throw_command_failed(const Command& command, const CommandResult& result,
+                          const std::string& why) {
   std::string tail = output_tail(result.output);
   std::string status = !why.empty() ? why
                        : result.exit_status > 128
@@ -308,7 +308,8 @@ CommandResult RootHost::run(const Command& command) {
   if (!collect_output(child, out_r, in_w, command.stdin_data, limit, result.output)) {
     terminate(child, 2.0);
     CommandResult timed_out{128 + SIGKILL, std::move(result.output)};
-    throw_command_failed(command, timed_out, "timed out after " + seconds_text(limit) + " and was killed");
+    throw_command_failed(command, timed_out,
+                         "timed out after " + seconds_text(limit) + " and was killed");
   }
   result.exit_status = wait_for(child);
   return result;

@@ -14,20 +14,27 @@ namespace {
 
 std::string type_name(FileType t) {
   switch (t) {
-    case FileType::Regular: return "a file";
-    case FileType::Directory: return "a directory";
-    case FileType::Symlink: return "a symlink";
-    case FileType::Missing: return "missing";
-    default: return "a special file";
+    case FileType::Regular:
+      return "a file";
+    case FileType::Directory:
+      return "a directory";
+    case FileType::Symlink:
+      return "a symlink";
+    case FileType::Missing:
+      return "missing";
+    default:
+      return "a special file";
   }
 }
 
-void converge_metadata(Host& host, const std::string& path, const FileStat& st, unsigned mode, Owner owner,
-                       Outcome& out) {
+void converge_metadata(Host& host, const std::string& path, const FileStat& st, unsigned mode,
+                       Owner owner, Outcome& out) {
   std::string diff;
   auto add = [&](const std::string& s) { diff += (diff.empty() ? "" : ", ") + s; };
-  if (st.uid != owner.uid) add("owner " + std::to_string(st.uid) + " -> " + std::to_string(owner.uid));
-  if (st.gid != owner.gid) add("group " + std::to_string(st.gid) + " -> " + std::to_string(owner.gid));
+  if (st.uid != owner.uid)
+    add("owner " + std::to_string(st.uid) + " -> " + std::to_string(owner.uid));
+  if (st.gid != owner.gid)
+    add("group " + std::to_string(st.gid) + " -> " + std::to_string(owner.gid));
   if (st.mode != mode) add("mode " + octal(st.mode) + " -> " + octal(mode));
   if (diff.empty()) return;
   if (st.uid != owner.uid || st.gid != owner.gid) host.set_owner(path, owner.uid, owner.gid);
@@ -36,8 +43,9 @@ void converge_metadata(Host& host, const std::string& path, const FileStat& st, 
 }
 
 [[noreturn]] void wrong_type(const std::string& path, FileType found, const char* wanted) {
-  throw std::runtime_error(path + " is " + type_name(found) + " in the target, not " + wanted +
-                           "; bootstrap will not replace it (remove it, or list it under fslayout's 'absent')");
+  throw std::runtime_error(
+      path + " is " + type_name(found) + " in the target, not " + wanted +
+      "; bootstrap will not replace it (remove it, or list it under fslayout's 'absent')");
 }
 
 }  // namespace
@@ -59,12 +67,13 @@ void ensure_dir(Host& host, const std::string& path, unsigned mode, Owner owner,
   converge_metadata(host, path, st, mode, owner, out);
 }
 
-void ensure_file(Host& host, const std::string& path, const std::string& content, unsigned mode, Owner owner,
-                 Outcome& out) {
+void ensure_file(Host& host, const std::string& path, const std::string& content, unsigned mode,
+                 Owner owner, Outcome& out) {
   FileStat st = host.stat(path);
   if (st.type == FileType::Missing) {
     host.write_file(path, content, mode, owner.uid, owner.gid);
-    out.push_back({ChangeKind::Created, path, "file " + octal(mode) + ", " + std::to_string(content.size()) + " bytes"});
+    out.push_back({ChangeKind::Created, path,
+                   "file " + octal(mode) + ", " + std::to_string(content.size()) + " bytes"});
     return;
   }
   if (st.type != FileType::Regular) wrong_type(path, st.type, "a file");

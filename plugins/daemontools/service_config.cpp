@@ -20,7 +20,8 @@ bool service_name_ok(const std::string& n) {
 bool account_name_ok(const std::string& n) {
   if (n.empty() || n.size() > 32 || n.front() == '-') return false;
   for (char c : n)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
   return true;
 }
 
@@ -41,7 +42,8 @@ std::vector<std::string> parse_run(const Value& v) {
   }
   if (run.empty()) throw v.error("'run' needs at least the program: [/absolute/program, args...]");
   if (run.front().empty() || run.front().front() != '/')
-    throw v.as_list("'run'").front().error("'run' starts with the program's absolute path, not '" + run.front() +
+    throw v.as_list("'run'").front().error("'run' starts with the program's absolute path, not '" +
+                                           run.front() +
                                            "' (supervise runs it without a PATH search of yours)");
   return run;
 }
@@ -52,7 +54,9 @@ std::map<std::string, std::string> parse_env(const Value& v) {
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& [key, value] = entries[i];
     if (!env_name_ok(key))
-      throw bootstrap::ConfigError(v.key_mark(key), "'" + key + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+      throw bootstrap::ConfigError(
+          v.key_mark(key),
+          "'" + key + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
     std::string text = value.is_null() ? "" : value.as_string("'" + key + "'");
     if (text.find('\n') != std::string::npos || text.find('\0') != std::string::npos)
       throw value.error("an env value may not hold a newline (envdir reads the first line)");
@@ -68,14 +72,17 @@ ServiceSpec parse_service(const Value& v) {
   const Value& name = f.required("name");
   s.name = name.as_string("'name'");
   if (!service_name_ok(s.name))
-    throw name.error("'" + s.name + "' is not a service name: a directory name of [a-z0-9][a-z0-9._-]*, at most 64");
+    throw name.error(
+        "'" + s.name +
+        "' is not a service name: a directory name of [a-z0-9][a-z0-9._-]*, at most 64");
   s.run = parse_run(f.required("run"));
   if (const Value* u = f.optional("user")) {
     s.user = u->as_string("'user'");
     s.user_mark = u->mark();
     if (!account_name_ok(s.user)) throw u->error("'user' is not a user name: '" + s.user + "'");
   }
-  if (const Value* d = f.optional("directory")) s.directory = bootstrap::parse_absolute_path(*d, "'directory'");
+  if (const Value* d = f.optional("directory"))
+    s.directory = bootstrap::parse_absolute_path(*d, "'directory'");
   if (const Value* e = f.optional("env")) s.env = parse_env(*e);
   if (const Value* l = f.optional("log")) s.log = l->as_bool("'log'");
   if (const Value* d = f.optional("down")) s.down = d->as_bool("'down'");
@@ -91,22 +98,26 @@ DaemontoolsConfig parse_daemontools(const bootstrap::StepConfig& step) {
   if (root.is_null()) return out;  // "- daemontools:" alone: the supervisor, no service of its own
   Fields f(root, "daemontools");
   pyplug::PackageSource source = pyplug::parse_package_source(
-      f, root, step.baseline_dir, "Debian's daemontools and daemontools-run", "the package that brings svscan and supervise");
+      f, root, step.baseline_dir, "Debian's daemontools and daemontools-run",
+      "the package that brings svscan and supervise");
   if (source.repo) {
     out.repo = source.repo;
     out.packages = {source.package};
   }
-  if (const Value* v = f.optional("service_dir")) out.service_dir = bootstrap::parse_absolute_path(*v, "'service_dir'");
+  if (const Value* v = f.optional("service_dir"))
+    out.service_dir = bootstrap::parse_absolute_path(*v, "'service_dir'");
   if (const Value* v = f.optional("log_user")) {
     out.log_user = v->as_string("'log_user'");
-    if (!account_name_ok(out.log_user)) throw v->error("'log_user' is not a user name: '" + out.log_user + "'");
+    if (!account_name_ok(out.log_user))
+      throw v->error("'log_user' is not a user name: '" + out.log_user + "'");
   }
   std::set<std::string> names;
   if (const Value* v = f.optional("services")) {
     for (const Value& item : v->as_list("'services'")) {
       ServiceSpec s = parse_service(item);
       if (!names.insert(s.name).second)
-        throw item.find("name")->error("two services are named '" + s.name + "'; service names are directory names and must differ");
+        throw item.find("name")->error("two services are named '" + s.name +
+                                       "'; service names are directory names and must differ");
       out.services.push_back(std::move(s));
     }
   }

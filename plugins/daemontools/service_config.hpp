@@ -47,6 +47,8 @@ DaemontoolsConfig parse_daemontools(const bootstrap::StepConfig& step);
 inline constexpr const char* kServicesRoot = "/etc/daemontools";
 inline constexpr const char* kSuperviseRoot = "/var/lib/supervise";
 inline constexpr const char* kLogRoot = "/var/log/daemontools";
-inline std::string service_home(const std::string& name) { return std::string(kServicesRoot) + "/" + name; }
+inline std::string service_home(const std::string& name) {
+  return std::string(kServicesRoot) + "/" + name;
+}
 
 }  // namespace daemontools

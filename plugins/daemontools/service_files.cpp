@@ -6,7 +6,8 @@ namespace daemontools {
 using pluginkit::shell_quote;
 
 namespace {
-const char* kHeader = "#!/bin/sh\n# Managed by bootstrap (daemontools step); local edits are overwritten.\n";
+const char* kHeader =
+    "#!/bin/sh\n# Managed by bootstrap (daemontools step); local edits are overwritten.\n";
 }
 
 std::string run_script(const ServiceSpec& s) {

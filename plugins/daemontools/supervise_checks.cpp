@@ -51,7 +51,8 @@ unsigned wait_for_pid(Host& host, const std::string& dir, double seconds, unsign
 std::string log_tail(Host& host, const ServiceSpec& s) {
   if (!s.log) return "; it keeps no log ('log: false')";
   auto text = host.read_file(std::string(kLogRoot) + "/" + s.name + "/current");
-  if (!text || text->empty()) return "; its log " + std::string(kLogRoot) + "/" + s.name + "/current is empty";
+  if (!text || text->empty())
+    return "; its log " + std::string(kLogRoot) + "/" + s.name + "/current is empty";
   std::vector<std::string> lines;
   std::size_t start = 0;
   while (start < text->size()) {
@@ -61,7 +62,8 @@ std::string log_tail(Host& host, const ServiceSpec& s) {
     start = nl + 1;
   }
   std::string out = "; last lines of its log:";
-  for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i) out += "\n  | " + lines[i];
+  for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i)
+    out += "\n  | " + lines[i];
   return out;
 }
 
@@ -82,7 +84,8 @@ std::optional<unsigned> svscan_pid(Host& host, const std::string& service_dir) {
       if (end == std::string::npos) break;
       at = end + 1;
     }
-    if (argv.size() >= 2 && argv[0].substr(argv[0].rfind('/') + 1) == "svscan" && argv[1] == service_dir)
+    if (argv.size() >= 2 && argv[0].substr(argv[0].rfind('/') + 1) == "svscan" &&
+        argv[1] == service_dir)
       return static_cast<unsigned>(std::stoul(name));
   }
   return std::nullopt;
@@ -94,14 +97,16 @@ struct Watched {
   unsigned first_pid = 0;
 };
 
-void check_down(Host& host, const ServiceSpec& s, const std::string& dir, std::vector<Check>& checks) {
+void check_down(Host& host, const ServiceSpec& s, const std::string& dir,
+                std::vector<Check>& checks) {
   bool supervised = run(host, {"svok", dir}).ok();
   unsigned pid = pid_of(host, dir);
   std::string svstat = trimmed(run(host, {"svstat", dir}).output);
-  checks.push_back({"service " + s.name + " is supervised and down, as configured", supervised && pid == 0,
-                    !supervised ? "svok: supervise is not running for " + dir
-                    : pid != 0  ? "it runs (pid " + std::to_string(pid) + ") although it has a ./down file"
-                                : svstat});
+  checks.push_back(
+      {"service " + s.name + " is supervised and down, as configured", supervised && pid == 0,
+       !supervised ? "svok: supervise is not running for " + dir
+       : pid != 0  ? "it runs (pid " + std::to_string(pid) + ") although it has a ./down file"
+                   : svstat});
 }
 
 // Before the stability wait: supervised, and up.
@@ -109,11 +114,14 @@ void check_started(Host& host, Watched& w, std::vector<Check>& checks) {
   const std::string& name = w.spec->name;
   CommandResult ok = run(host, {"svok", w.dir});
   checks.push_back({"service " + name + " is supervised (svok)", ok.ok(),
-                    ok.ok() ? "" : "svok " + w.dir + " exited " + std::to_string(ok.exit_status) + ": supervise is not running"});
+                    ok.ok() ? ""
+                            : "svok " + w.dir + " exited " + std::to_string(ok.exit_status) +
+                                  ": supervise is not running"});
   w.first_pid = wait_for_pid(host, w.dir, 2.0);
   std::string svstat = trimmed(run(host, {"svstat", w.dir}).output);
   bool up = w.first_pid != 0 && svstat.find(": up (pid ") != std::string::npos;
-  checks.push_back({"service " + name + " is up (svstat)", up, up ? svstat : svstat + log_tail(host, *w.spec)});
+  checks.push_back(
+      {"service " + name + " is up (svstat)", up, up ? svstat : svstat + log_tail(host, *w.spec)});
 }
 
 // After it: the same process, its log, and a restart by supervise.
@@ -123,23 +131,29 @@ void check_stable(Host& host, const Watched& w, std::vector<Check>& checks) {
   bool stable = w.first_pid != 0 && now_pid == w.first_pid;
   std::string detail = "pid " + std::to_string(now_pid);
   if (!stable)
-    detail = "pid " + std::to_string(w.first_pid) + ", then " + (now_pid ? "pid " + std::to_string(now_pid) : "not running") +
-             " after " + std::to_string(kStableSeconds).substr(0, 3) + " s: it keeps dying and supervise restarts it (a crash loop)" +
-             log_tail(host, s);
-  checks.push_back({"service " + s.name + " stays up (same pid after " + std::to_string(kStableSeconds).substr(0, 3) + " s)", stable, detail});
+    detail = "pid " + std::to_string(w.first_pid) + ", then " +
+             (now_pid ? "pid " + std::to_string(now_pid) : "not running") + " after " +
+             std::to_string(kStableSeconds).substr(0, 3) +
+             " s: it keeps dying and supervise restarts it (a crash loop)" + log_tail(host, s);
+  checks.push_back({"service " + s.name + " stays up (same pid after " +
+                        std::to_string(kStableSeconds).substr(0, 3) + " s)",
+                    stable, detail});
   if (s.log) {
     bool log_ok = run(host, {"svok", w.dir + "/log"}).ok();
     unsigned log_pid = pid_of(host, w.dir + "/log");
     checks.push_back({"service " + s.name + "'s log (multilog) is up", log_ok && log_pid != 0,
-                      log_ok && log_pid ? "pid " + std::to_string(log_pid) + ", into " + kLogRoot + "/" + s.name
-                                        : trimmed(run(host, {"svstat", w.dir + "/log"}).output)});
+                      log_ok && log_pid
+                          ? "pid " + std::to_string(log_pid) + ", into " + kLogRoot + "/" + s.name
+                          : trimmed(run(host, {"svstat", w.dir + "/log"}).output)});
   }
   if (!stable) return;
   CommandResult t = run(host, {"svc", "-t", w.dir});
   unsigned new_pid = t.ok() ? wait_for_pid(host, w.dir, 5.0, now_pid) : 0;
-  checks.push_back({"service " + s.name + " is restarted by supervise (svc -t gives a new pid)", new_pid != 0,
-                    new_pid ? "pid " + std::to_string(now_pid) + " -> " + std::to_string(new_pid)
-                            : (t.ok() ? "no new pid within 5 s" : "svc -t failed: " + trimmed(t.output)) + log_tail(host, s)});
+  checks.push_back(
+      {"service " + s.name + " is restarted by supervise (svc -t gives a new pid)", new_pid != 0,
+       new_pid ? "pid " + std::to_string(now_pid) + " -> " + std::to_string(new_pid)
+               : (t.ok() ? "no new pid within 5 s" : "svc -t failed: " + trimmed(t.output)) +
+                     log_tail(host, s)});
 }
 
 }  // namespace
@@ -153,13 +167,16 @@ std::string all_supervised_script(const std::string& service_dir) {
 std::vector<Check> check_supervision(Host& host, const DaemontoolsConfig& config) {
   std::vector<Check> checks;
   auto svscan = svscan_pid(host, config.service_dir);
-  checks.push_back({"svscan supervises " + config.service_dir, svscan.has_value(),
-                    svscan ? "pid " + std::to_string(*svscan) : "no svscan process for " + config.service_dir});
+  checks.push_back(
+      {"svscan supervises " + config.service_dir, svscan.has_value(),
+       svscan ? "pid " + std::to_string(*svscan) : "no svscan process for " + config.service_dir});
   std::vector<Watched> watched;
   for (const auto& s : config.services) {
     std::string dir = config.service_dir + "/" + s.name;
-    if (s.down) check_down(host, s, dir, checks);
-    else watched.push_back({&s, dir, 0});
+    if (s.down)
+      check_down(host, s, dir, checks);
+    else
+      watched.push_back({&s, dir, 0});
   }
   if (watched.empty()) return checks;
   for (auto& w : watched) check_started(host, w, checks);

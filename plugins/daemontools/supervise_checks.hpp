@@ -13,7 +13,8 @@ namespace daemontools {
 // A shell script that exits 0 once supervise runs for every service (and log) in `service_dir`.
 std::string all_supervised_script(const std::string& service_dir);
 
-std::vector<bootstrap::Check> check_supervision(bootstrap::Host& host, const DaemontoolsConfig& config);
+std::vector<bootstrap::Check> check_supervision(bootstrap::Host& host,
+                                                const DaemontoolsConfig& config);
 
 // How long a service's pid must stay the same to count as up and not crash-looping
 // (supervise restarts a dead service after 1 s).

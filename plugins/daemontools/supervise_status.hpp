@@ -9,9 +9,9 @@
 namespace daemontools {
 
 struct SuperviseStatus {
-  unsigned pid = 0;     // 0: the service is not running
+  unsigned pid = 0;  // 0: the service is not running
   bool paused = false;
-  char want = 0;        // 'u' up, 'd' down
+  char want = 0;  // 'u' up, 'd' down
 };
 
 std::optional<SuperviseStatus> parse_supervise_status(std::string_view bytes);

@@ -187,24 +187,30 @@ void update_one_source(Host& host, const AptRepo& repo) {
                              "): " + describe_failure(argv, r));
 }
 
-PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value& root, const std::string& baseline_dir,
-                                   const std::string& distro, const std::string& package_role) {
+PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value& root,
+                                   const std::string& baseline_dir, const std::string& distro,
+                                   const std::string& package_role) {
   const bootstrap::Value* source = f.optional("source");
   const bootstrap::Value* repository = f.optional("repository");
   const bootstrap::Value* key = f.optional("key");
   const bootstrap::Value* package = f.optional("package");
   std::string src = source ? source->as_string("'source'") : (repository ? "repository" : "distro");
   if (src != "distro" && src != "repository")
-    throw source->error("'source' must be 'distro' (" + distro + ") or 'repository' (the organisation's apt "
-                        "repository), not '" + src + "'");
+    throw source->error("'source' must be 'distro' (" + distro +
+                        ") or 'repository' (the organisation's apt "
+                        "repository), not '" +
+                        src + "'");
   PackageSource out;
   if (src == "distro") {
     for (const bootstrap::Value* v : {repository, key, package})
       if (v) throw v->error("only 'source: repository' takes 'repository', 'key' and 'package'");
     return out;
   }
-  if (!repository) throw (source ? *source : root).error("'source: repository' needs 'repository', a deb line");
-  if (!key) throw repository->error("'repository' needs 'key': its signing key, a file next to the baseline");
+  if (!repository)
+    throw(source ? *source : root).error("'source: repository' needs 'repository', a deb line");
+  if (!key)
+    throw repository->error(
+        "'repository' needs 'key': its signing key, a file next to the baseline");
   if (!package) throw repository->error("'repository' needs 'package': " + package_role);
   out.package = package->as_string("'package'");
   if (out.package.empty() || out.package.find_first_of(" \t/=") != std::string::npos)

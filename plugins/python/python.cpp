@@ -63,7 +63,8 @@ class Python final : public Plugin {
       }
     }
 
-    PackageSource source = parse_package_source(f, root, step.baseline_dir, "Debian's python3", "the interpreter's package name");
+    PackageSource source = parse_package_source(f, root, step.baseline_dir, "Debian's python3",
+                                                "the interpreter's package name");
     f.finish();
     if (!source.repo) {
       packages_ = {"python3"};

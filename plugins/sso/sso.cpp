@@ -21,7 +21,8 @@ bool in_group(Host& host, const std::string& group, const std::string& user) {
   auto g = host.group(group);
   auto u = host.user(user);
   if (!g || !u) return false;
-  return u->gid == g->id || std::find(g->members.begin(), g->members.end(), user) != g->members.end();
+  return u->gid == g->id ||
+         std::find(g->members.begin(), g->members.end(), user) != g->members.end();
 }
 
 class Sso final : public Plugin {
@@ -41,7 +42,8 @@ class Sso final : public Plugin {
     for (const auto& a : config_.accounts)
       if (!host.user(a.name))
         throw std::runtime_error(a.mark.str() + ": account '" + a.name +
-                                 "' does not exist in the target; create it in an earlier step (or list it under 'users')");
+                                 "' does not exist in the target; create it in an earlier step (or "
+                                 "list it under 'users')");
     write_trust(host, out);
     write_principals(host, out);
     ensure_file(host, kDropIn, sshd_drop_in(config_), 0644, {}, out);
@@ -57,7 +59,8 @@ class Sso final : public Plugin {
     pyplug::ensure_apt_lists(host);
     host.install_packages(missing, false);
     for (const auto& p : missing)
-      out.push_back({ChangeKind::Created, "package " + p, pyplug::installed_version(host, p).value_or("")});
+      out.push_back(
+          {ChangeKind::Created, "package " + p, pyplug::installed_version(host, p).value_or("")});
   }
 
   void ensure_groups(Host& host, Outcome& out) {
@@ -76,8 +79,9 @@ class Sso final : public Plugin {
                                    "' does not exist in the target; list it under 'groups'");
       if (!host.user(u.name)) {
         // '*': no password can match, and the account is not "locked" (sshd refuses those).
-        pyplug::run_checked(host, {"useradd", "--create-home", "--user-group", "--shell", "/bin/bash", "--password", "*",
-                                   "--comment", "managed by bootstrap (sso)", u.name});
+        pyplug::run_checked(
+            host, {"useradd", "--create-home", "--user-group", "--shell", "/bin/bash", "--password",
+                   "*", "--comment", "managed by bootstrap (sso)", u.name});
         out.push_back({ChangeKind::Created, "user " + u.name, "home /home/" + u.name});
       }
       for (const auto& g : u.groups) {
@@ -100,7 +104,8 @@ class Sso final : public Plugin {
     host.write_file(spec, config_.krl_spec, 0600, 0, 0);
     host.write_file("/tmp/bootstrap-sso-ca.pub", config_.ca_keys.front().line + "\n", 0600, 0, 0);
     if (host.stat(krl).type != FileType::Missing) host.remove(krl);
-    pyplug::run_checked(host, {"ssh-keygen", "-q", "-k", "-f", krl, "-s", "/tmp/bootstrap-sso-ca.pub", spec});
+    pyplug::run_checked(
+        host, {"ssh-keygen", "-q", "-k", "-f", krl, "-s", "/tmp/bootstrap-sso-ca.pub", spec});
     std::string bytes = without_krl_date(host.read_file(krl).value_or(""));
     for (const auto& p : {spec, krl, std::string("/tmp/bootstrap-sso-ca.pub")}) host.remove(p);
     return bytes;
@@ -110,15 +115,19 @@ class Sso final : public Plugin {
     ensure_dir(host, kPrincipalsDir, 0755, {}, out);
     std::set<std::string> wanted;
     for (const auto& u : config_.users) {
-      ensure_file(host, std::string(kPrincipalsDir) + "/" + u.name, principals_file(u.principals), 0644, {}, out);
+      ensure_file(host, std::string(kPrincipalsDir) + "/" + u.name, principals_file(u.principals),
+                  0644, {}, out);
       wanted.insert(u.name);
     }
     for (const auto& a : config_.accounts) {
-      ensure_file(host, std::string(kPrincipalsDir) + "/" + a.name, principals_file(a.principals), 0644, {}, out);
+      ensure_file(host, std::string(kPrincipalsDir) + "/" + a.name, principals_file(a.principals),
+                  0644, {}, out);
       wanted.insert(a.name);
     }
     for (const auto& name : host.list_dir(kPrincipalsDir))
-      if (!wanted.count(name)) ensure_absent(host, std::string(kPrincipalsDir) + "/" + name, "no longer in the baseline", out);
+      if (!wanted.count(name))
+        ensure_absent(host, std::string(kPrincipalsDir) + "/" + name, "no longer in the baseline",
+                      out);
   }
 
   // visudo checks the fragment before it goes where sudo reads it: a rejected one is never
@@ -149,5 +158,6 @@ class Sso final : public Plugin {
 }  // namespace
 }  // namespace sso
 
-BOOTSTRAP_PLUGIN(sso::Sso, "sso", "1.0.0",
-                 "developer login through an SSH certificate authority, and sudo rules, proven by real logins")
+BOOTSTRAP_PLUGIN(
+    sso::Sso, "sso", "1.0.0",
+    "developer login through an SSH certificate authority, and sudo rules, proven by real logins")

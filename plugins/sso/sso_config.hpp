@@ -6,8 +6,8 @@
 //       users: [{name: alice, principals: [alice], groups: [developers]}]
 //       accounts: {deploy: [dragoman-deploy, oncall]}
 //       groups: [developers]
-//       sudo: [{group: developers, commands: ALL, nopasswd: true}, {user: deploy, commands: [...], runas: root}]
-//       password_authentication: false
+//       sudo: [{group: developers, commands: ALL, nopasswd: true}, {user: deploy, commands: [...],
+//       runas: root}] password_authentication: false
 #pragma once
 
 #include <map>
@@ -25,16 +25,16 @@ struct UserSpec {
   bootstrap::SourceMark mark;
 };
 
-struct AccountSpec {                    // an existing (service) account people may log in as
+struct AccountSpec {  // an existing (service) account people may log in as
   std::string name;
   std::vector<std::string> principals;
   bootstrap::SourceMark mark;
 };
 
 struct SudoRule {
-  std::string user;                     // one of user / group
+  std::string user;  // one of user / group
   std::string group;
-  std::vector<std::string> commands;    // {"ALL"} or absolute paths (with arguments)
+  std::vector<std::string> commands;  // {"ALL"} or absolute paths (with arguments)
   std::string runas = "root";
   bool nopasswd = false;
   bootstrap::SourceMark mark;
@@ -42,15 +42,15 @@ struct SudoRule {
 };
 
 struct CaKey {
-  std::string type;                     // "ssh-ed25519"
-  std::string line;                     // "type base64 [comment]"
+  std::string type;  // "ssh-ed25519"
+  std::string line;  // "type base64 [comment]"
 };
 
 struct SsoConfig {
   std::vector<CaKey> ca_keys;
-  std::string ca_keys_text;             // the file sshd reads: one key a line
-  std::string krl;                      // bytes of a binary KRL; empty: none
-  std::string krl_spec;                 // or a KRL spec, compiled in the target at apply
+  std::string ca_keys_text;  // the file sshd reads: one key a line
+  std::string krl;           // bytes of a binary KRL; empty: none
+  std::string krl_spec;      // or a KRL spec, compiled in the target at apply
   bool has_krl() const { return !krl.empty() || !krl_spec.empty(); }
   std::vector<UserSpec> users;
   std::vector<AccountSpec> accounts;

@@ -7,8 +7,11 @@ std::string sshd_drop_in(const SsoConfig& c) {
   std::string text =
       "# Managed by bootstrap (sso step); local edits are overwritten.\n"
       "# Named to be read first of sshd_config.d: for sshd the first value of a setting wins.\n"
-      "TrustedUserCAKeys " + std::string(kCaKeys) + "\n"
-      "AuthorizedPrincipalsFile " + std::string(kPrincipalsDir) + "/%u\n";
+      "TrustedUserCAKeys " +
+      std::string(kCaKeys) +
+      "\n"
+      "AuthorizedPrincipalsFile " +
+      std::string(kPrincipalsDir) + "/%u\n";
   if (c.has_krl()) text += "RevokedKeys " + std::string(kKrl) + "\n";
   text += "PasswordAuthentication " + yes_no + "\n";
   text += "KbdInteractiveAuthentication " + yes_no + "\n";
@@ -22,11 +25,13 @@ std::string principals_file(const std::vector<std::string>& principals) {
 }
 
 std::string sudoers_fragment(const SsoConfig& c) {
-  std::string text = "# Managed by bootstrap (sso step); checked with visudo before it is installed.\n";
+  std::string text =
+      "# Managed by bootstrap (sso step); checked with visudo before it is installed.\n";
   for (const auto& r : c.sudo) {
     std::string commands;
     for (const auto& cmd : r.commands) commands += (commands.empty() ? "" : ", ") + cmd;
-    text += r.who() + " ALL=(" + r.runas + ") " + (r.nopasswd ? "NOPASSWD: " : "") + commands + "\n";
+    text +=
+        r.who() + " ALL=(" + r.runas + ") " + (r.nopasswd ? "NOPASSWD: " : "") + commands + "\n";
   }
   return text;
 }

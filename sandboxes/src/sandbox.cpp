@@ -125,7 +125,8 @@ std::vector<std::string> clean_environment(const Spec& spec) {
       drop_capabilities_in_child();
     } else {
       drop_capabilities_in_child();
-      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno);
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        throw SystemError("prctl(PR_SET_NO_NEW_PRIVS)", errno);
       load_seccomp_in_child();  // last: from here on, no mount, no namespace
     }
   } catch (const std::exception& e) {

@@ -1,13 +1,13 @@
 // RootHost: every path is resolved inside the root; planted symlinks never lead outside.
+#include "bootstrap/root_host.hpp"
+
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <csignal>
-#include <sys/stat.h>
-
 #include <fstream>
 
-#include "bootstrap/root_host.hpp"
 #include "bootstrap/system_error.hpp"
 #include "support/run.hpp"
 
@@ -175,7 +175,8 @@ TEST_F(RootHostTest, ACommandPastItsTimeoutIsKilledAndNamed) {
     FAIL() << "no timeout";
   } catch (const std::exception& e) {
     EXPECT_STREQ(e.what(),
-                 "command failed (timed out after 0.3 s and was killed): sh -c 'echo working; exec sleep 30'\n"
+                 "command failed (timed out after 0.3 s and was killed): sh -c 'echo working; exec "
+                 "sleep 30'\n"
                  "  last output:\n  | working");
   }
 }

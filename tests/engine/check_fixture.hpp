@@ -29,10 +29,17 @@ class CheckTest : public ::testing::Test {
 
   testing::Ran check(const std::string& baseline_text, std::vector<std::string> extra = {}) {
     std::ofstream(dir.path() / "b.yaml") << baseline_text;
-    std::vector<std::string> args = {"--cache-dir", (cache.path()).string(), "--plugin-dir",
-                                     std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/check", "check",
-                                     (dir.path() / "b.yaml").string(), "--image", "host", "--no-record",
-                                     "--json", (dir.path() / "report.json").string()};
+    std::vector<std::string> args = {"--cache-dir",
+                                     (cache.path()).string(),
+                                     "--plugin-dir",
+                                     std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/check",
+                                     "check",
+                                     (dir.path() / "b.yaml").string(),
+                                     "--image",
+                                     "host",
+                                     "--no-record",
+                                     "--json",
+                                     (dir.path() / "report.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     return bootstrap(args);
   }

@@ -18,14 +18,19 @@ TEST_F(CheckTest, DragomanPassesOnTheHostImageAndShowsExactlyTheFslayoutPaths) {
                       "--show-changes", "--no-record", "--junit", (dir.path() / "junit.xml").string()});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("4 passed, 0 failed"), std::string::npos) << r.out;
-  for (const char* path : {"/srv/apps", "/srv/apps/dragoman", "/var/log/apps", "/etc/dragoman/node.conf", "/etc/motd",
-                           "/srv/dragoman"})
+  for (const char* path : {"/srv/apps", "/srv/apps/dragoman", "/var/log/apps",
+                           "/etc/dragoman/node.conf", "/etc/motd", "/srv/dragoman"})
     EXPECT_NE(r.out.find(std::string(" ") + path + "  by fslayout (step 1)"), std::string::npos) << path << "\n" << r.out;
   for (const char* path : {"/etc/service/dragoman-health", "/etc/daemontools/dragoman-health/run"})
-    EXPECT_NE(r.out.find(std::string(" ") + path + "  by daemontools (step 4)"), std::string::npos) << path << "\n" << r.out;
+    EXPECT_NE(r.out.find(std::string(" ") + path + "  by daemontools (step 4)"), std::string::npos)
+        << path << "\n"
+        << r.out;
   // fslayout adds the group apps to /etc/group, daemontools the log user, sso the people last.
-  for (const char* path : {"/etc/group", "/etc/sudoers.d/bootstrap-sso", "/etc/ssh/auth_principals/alice"})
-    EXPECT_NE(r.out.find(std::string(" ") + path + "  by sso (step 5)"), std::string::npos) << path << "\n" << r.out;
+  for (const char* path :
+       {"/etc/group", "/etc/sudoers.d/bootstrap-sso", "/etc/ssh/auth_principals/alice"})
+    EXPECT_NE(r.out.find(std::string(" ") + path + "  by sso (step 5)"), std::string::npos)
+        << path << "\n"
+        << r.out;
   // The venv inside /srv/apps/dragoman is one line, with the step that made it.
   EXPECT_NE(r.out.find("paths inside by setuptools (step 3) (-v lists them)"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("/srv/apps/dragoman/bin/python"), std::string::npos) << r.out;

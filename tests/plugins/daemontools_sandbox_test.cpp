@@ -29,7 +29,8 @@ class DaemontoolsSandbox : public ::testing::Test {
     if (mounts_before.empty()) return;
     EXPECT_EQ(testing::mounts(), mounts_before) << "a check left mounts behind";
     for (const char* program : {"svscan", "supervise", "multilog", "/bin/sleep"})
-      EXPECT_TRUE(testing::processes_running({program}).empty()) << program << " outlived the check";
+      EXPECT_TRUE(testing::processes_running({program}).empty())
+          << program << " outlived the check";
     fs::path scratch = sandbox::default_cache_root() / "tmp";
     std::size_t left = 0;
     if (fs::exists(scratch))
@@ -43,7 +44,8 @@ class DaemontoolsSandbox : public ::testing::Test {
     return check_file(file.string(), extra);
   }
   testing::Ran check_file(const std::string& file, const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"check", file, "--no-record", "--json", (dir.path() / "report.json").string()};
+    std::vector<std::string> args = {"check", file, "--no-record", "--json",
+                                     (dir.path() / "report.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     return testing::bootstrap(args);
   }
@@ -70,7 +72,8 @@ TEST_F(DaemontoolsSandbox, SupervisedServicesAreProvenAndACrashLoopIsNamedWithIt
       "          run: [/bin/sh, -c, 'echo \"steady: $GREETING\"; exec sleep 600']\n"
       "          env: {GREETING: hello}\n"
       "        - name: crashing\n"
-      "          run: [/bin/sh, -c, 'echo \"crashing: cannot read /etc/crashing.conf\"; sleep 0.2; exit 1']\n"
+      "          run: [/bin/sh, -c, 'echo \"crashing: cannot read /etc/crashing.conf\"; sleep 0.2; "
+      "exit 1']\n"
       "        - name: parked\n"
       "          run: [/bin/sleep, '600']\n"
       "          down: true\n"
@@ -86,17 +89,19 @@ TEST_F(DaemontoolsSandbox, SupervisedServicesAreProvenAndACrashLoopIsNamedWithIt
   EXPECT_TRUE(rel["verdicts"]["idempotent"]["passed"]) << rel["verdicts"];
   EXPECT_FALSE(rel["verdicts"]["verified"]["passed"]);
 
-  for (const char* passing : {"svscan supervises /etc/service", "service steady is supervised (svok)",
-                              "service steady is up (svstat)", "service steady stays up (same pid after 1.1 s)",
-                              "service steady's log (multilog) is up",
-                              "service steady is restarted by supervise (svc -t gives a new pid)",
-                              "service parked is supervised and down, as configured",
-                              "service quiet stays up (same pid after 1.1 s)"}) {
+  for (const char* passing :
+       {"svscan supervises /etc/service", "service steady is supervised (svok)",
+        "service steady is up (svstat)", "service steady stays up (same pid after 1.1 s)",
+        "service steady's log (multilog) is up",
+        "service steady is restarted by supervise (svc -t gives a new pid)",
+        "service parked is supervised and down, as configured",
+        "service quiet stays up (same pid after 1.1 s)"}) {
     json c = check_named(rel, passing);
     ASSERT_FALSE(c.is_null()) << "no check '" << passing << "' in " << rel["steps"][0]["checks"];
     EXPECT_TRUE(c["passed"]) << passing << ": " << c["detail"];
   }
-  EXPECT_TRUE(check_named(rel, "service quiet's log (multilog) is up").is_null()) << "quiet has 'log: false'";
+  EXPECT_TRUE(check_named(rel, "service quiet's log (multilog) is up").is_null())
+      << "quiet has 'log: false'";
 
   json crash = check_named(rel, "service crashing stays up (same pid after 1.1 s)");
   ASSERT_FALSE(crash.is_null()) << rel["steps"][0]["checks"];
@@ -107,7 +112,9 @@ TEST_F(DaemontoolsSandbox, SupervisedServicesAreProvenAndACrashLoopIsNamedWithIt
   // The failure is told by name in the verdict.
   std::string all;
   for (const auto& m : rel["verdicts"]["verified"]["messages"]) all += m.get<std::string>() + "\n";
-  EXPECT_NE(all.find("daemontools (step 1): check failed: A: service crashing stays up"), std::string::npos) << all;
+  EXPECT_NE(all.find("daemontools (step 1): check failed: A: service crashing stays up"),
+            std::string::npos)
+      << all;
   EXPECT_EQ(all.find("service steady"), std::string::npos) << all;
   EXPECT_EQ(rel["services"], 1);
 }
@@ -123,7 +130,8 @@ TEST_F(DaemontoolsSandbox, AServiceUserMissingFromTheTargetFailsApplyAtItsLine) 
   json v = report()["releases"][0]["verdicts"]["applied"];
   EXPECT_FALSE(v["passed"]);
   std::string msg = v["messages"][0];
-  EXPECT_NE(msg.find("b.yaml:6:55: user 'dragoman' does not exist in the target; create it in an earlier step"),
+  EXPECT_NE(msg.find("b.yaml:6:55: user 'dragoman' does not exist in the target; create it in an "
+                     "earlier step"),
             std::string::npos)
       << msg;
 }
@@ -140,14 +148,16 @@ TEST_F(DaemontoolsSandbox, TheDragomanBaselinePassesOnEveryRelease) {
     EXPECT_EQ(step["plugin"], "daemontools");
     bool restarted = false;
     for (const auto& c : step["checks"])
-      if (c["name"] == "A: service dragoman-health is restarted by supervise (svc -t gives a new pid)")
+      if (c["name"] ==
+          "A: service dragoman-health is restarted by supervise (svc -t gives a new pid)")
         restarted = c["passed"];
     EXPECT_TRUE(restarted) << rel["release"] << ": " << step["checks"];
     const json& sso = rel["steps"][4];
     EXPECT_EQ(sso["plugin"], "sso");
     bool logged_in = false;
     for (const auto& c : sso["checks"])
-      if (c["name"] == "A: a certificate for principal alice logs in as alice") logged_in = c["passed"];
+      if (c["name"] == "A: a certificate for principal alice logs in as alice")
+        logged_in = c["passed"];
     EXPECT_TRUE(logged_in) << rel["release"] << ": " << sso["checks"];
     EXPECT_EQ(rel["services"], 2);  // svscan, sshd
   }
@@ -160,42 +170,52 @@ TEST_F(DaemontoolsSandbox, AServiceRemovedFromTheBaselineIsRemovedAndReported) {
   PluginHost plugins{{BOOTSTRAP_PLUGIN_DIR}};
   plugins.load_all();
   auto configure = [&](const std::string& services) {
-    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n  - daemontools:\n      services:\n" + services,
-                                (dir.path() / "t.yaml").string());
+    Baseline b = parse_baseline(
+        "baseline: t\nos: [bookworm]\nsteps:\n  - daemontools:\n      services:\n" + services,
+        (dir.path() / "t.yaml").string());
     return configure_baseline(b, plugins);
   };
-  ConfiguredBaseline both = configure("        - {name: web, run: [/bin/sleep, '600']}\n"
-                                      "        - {name: worker, run: [/bin/sleep, '600']}\n");
+  ConfiguredBaseline both = configure(
+      "        - {name: web, run: [/bin/sleep, '600']}\n"
+      "        - {name: worker, run: [/bin/sleep, '600']}\n");
   ConfiguredBaseline one = configure("        - {name: web, run: [/bin/sleep, '600']}\n");
   sandbox::ImageStore store(sandbox::default_cache_root());
   sandbox::Spec spec;
   spec.lowers = {store.get("debian:bookworm").root};
   spec.share_network = true;
-  sandbox::Result res = sandbox::Sandbox::start(spec, [&](int fd) {
-    setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-    if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
-    RootHost host("/");
-    json out = json::array();
-    for (ConfiguredBaseline* b : {&both, &one, &one}) {
-      ApplyReport r = apply_baseline(*b, host, false);
-      json changes = json::array();
-      for (const auto& c : r.steps[0].changes)
-        changes.push_back(std::string(c.kind == ChangeKind::Removed ? "removed " : "changed ") + c.what + " " + c.detail);
-      if (r.steps[0].error) changes.push_back("error " + *r.steps[0].error);
-      out.push_back(changes);
-    }
-    out.push_back(host.stat("/etc/daemontools/web/run").type == FileType::Regular);
-    std::string text = out.dump();
-    return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
-  }).wait();
+  sandbox::Result res =
+      sandbox::Sandbox::start(spec, [&](int fd) {
+        setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+        if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
+        RootHost host("/");
+        json out = json::array();
+        for (ConfiguredBaseline* b : {&both, &one, &one}) {
+          ApplyReport r = apply_baseline(*b, host, false);
+          json changes = json::array();
+          for (const auto& c : r.steps[0].changes)
+            changes.push_back(std::string(c.kind == ChangeKind::Removed ? "removed " : "changed ") +
+                              c.what + " " + c.detail);
+          if (r.steps[0].error) changes.push_back("error " + *r.steps[0].error);
+          out.push_back(changes);
+        }
+        out.push_back(host.stat("/etc/daemontools/web/run").type == FileType::Regular);
+        std::string text = out.dump();
+        return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
+      }).wait();
   ASSERT_EQ(res.status, 0) << res.describe() << res.data;
   json runs = json::parse(res.data);
   std::string second;
   for (const auto& c : runs[1]) second += c.get<std::string>() + "\n";
-  EXPECT_NE(second.find("removed /etc/service/worker no longer in the baseline"), std::string::npos) << second;
-  EXPECT_NE(second.find("removed /etc/daemontools/worker no longer in the baseline"), std::string::npos) << second;
-  EXPECT_NE(second.find("removed /var/lib/supervise/worker no longer in the baseline"), std::string::npos) << second;
-  EXPECT_EQ(second.find("web"), std::string::npos) << "the service still named was touched:\n" << second;
+  EXPECT_NE(second.find("removed /etc/service/worker no longer in the baseline"), std::string::npos)
+      << second;
+  EXPECT_NE(second.find("removed /etc/daemontools/worker no longer in the baseline"),
+            std::string::npos)
+      << second;
+  EXPECT_NE(second.find("removed /var/lib/supervise/worker no longer in the baseline"),
+            std::string::npos)
+      << second;
+  EXPECT_EQ(second.find("web"), std::string::npos) << "the service still named was touched:\n"
+                                                   << second;
   EXPECT_TRUE(runs[2].empty()) << "a second apply of the same baseline changed: " << runs[2];
   EXPECT_TRUE(runs[3].get<bool>());
 }

@@ -34,23 +34,26 @@ class SsoSandbox : public ::testing::Test {
   void SetUp() override {
     BOOTSTRAP_REQUIRE_ROOT();
     mounts_before = testing::mounts();
-    auto made = testing::run({"/bin/sh", std::string(BOOTSTRAP_SOURCE_DIR) + "/scripts/make-sso-keys.sh",
-                              (dir.path() / "keys").string()});
+    auto made =
+        testing::run({"/bin/sh", std::string(BOOTSTRAP_SOURCE_DIR) + "/scripts/make-sso-keys.sh",
+                      (dir.path() / "keys").string()});
     ASSERT_EQ(made.status, 0) << made.err;
   }
   void TearDown() override {
     if (mounts_before.empty()) return;
     EXPECT_EQ(testing::mounts(), mounts_before) << "a check left mounts behind";
     for (const char* program : {"/usr/sbin/sshd", "sshd:", "ssh"})
-      EXPECT_TRUE(testing::processes_running({program}).empty()) << program << " outlived the check";
+      EXPECT_TRUE(testing::processes_running({program}).empty())
+          << program << " outlived the check";
   }
   std::string sso_step(const std::string& people = kPeople) {
-    return "  - sso:\n      ca_keys: [keys/dev-ca.pub]\n      revoked_keys: keys/revoked.krl\n" + people;
+    return "  - sso:\n      ca_keys: [keys/dev-ca.pub]\n      revoked_keys: keys/revoked.krl\n" +
+           people;
   }
   testing::Ran check(const std::string& steps) {
     std::ofstream(dir.path() / "b.yaml") << "baseline: sso\nos: [bookworm]\nsteps:\n" + steps;
-    return testing::bootstrap({"check", (dir.path() / "b.yaml").string(), "--os", "bookworm", "--no-record", "--json",
-                               (dir.path() / "report.json").string()});
+    return testing::bootstrap({"check", (dir.path() / "b.yaml").string(), "--os", "bookworm",
+                               "--no-record", "--json", (dir.path() / "report.json").string()});
   }
   json release() {
     std::ifstream in(dir.path() / "report.json");
@@ -76,24 +79,31 @@ TEST_F(SsoSandbox, CertificatesLogInAndEveryRefusalIsProvenByALoginThatFails) {
     json c = check_named(step, login);
     ASSERT_FALSE(c.is_null()) << login << " missing in " << step["checks"];
     EXPECT_TRUE(c["passed"]);
-    EXPECT_NE(c["detail"].get<std::string>().find("Accepted publickey ... ID bootstrap-check-"), std::string::npos) << c;
+    EXPECT_NE(c["detail"].get<std::string>().find("Accepted publickey ... ID bootstrap-check-"),
+              std::string::npos)
+        << c;
   }
-  for (const char* refusal : {"refused: a plain key, no certificate", "refused: an expired certificate",
-                              "refused: a certificate not valid yet",
-                              "refused: a certificate for a principal not listed for alice",
-                              "refused: a revoked certificate (serial 666)", "refused: a certificate from another CA",
-                              "refused: password login (sshd offers no password method)"}) {
+  for (const char* refusal :
+       {"refused: a plain key, no certificate", "refused: an expired certificate",
+        "refused: a certificate not valid yet",
+        "refused: a certificate for a principal not listed for alice",
+        "refused: a revoked certificate (serial 666)", "refused: a certificate from another CA",
+        "refused: password login (sshd offers no password method)"}) {
     json c = check_named(step, refusal);
     ASSERT_FALSE(c.is_null()) << refusal << " missing in " << step["checks"];
     EXPECT_TRUE(c["passed"]) << refusal << ": " << c["detail"];
     // The proof is sshd's own answer to a real attempt.
-    EXPECT_NE(c["detail"].get<std::string>().find("Permission denied (publickey)"), std::string::npos) << refusal << ": " << c;
+    EXPECT_NE(c["detail"].get<std::string>().find("Permission denied (publickey)"),
+              std::string::npos)
+        << refusal << ": " << c;
   }
   for (const char* sudo : {"sudo rule for %developers: alice runs a command as root",
                            "sudo rule for bob: bob may run /usr/bin/id as root",
                            "sudo rule for bob: bob may not run /bin/sh (outside the rule)",
-                           "visudo -c accepts every sudoers file (owner and mode too)", "sshd -t accepts the configuration",
-                           "the KRL /etc/ssh/bootstrap-sso-revoked.krl is readable (a missing one locks out every key)"}) {
+                           "visudo -c accepts every sudoers file (owner and mode too)",
+                           "sshd -t accepts the configuration",
+                           "the KRL /etc/ssh/bootstrap-sso-revoked.krl is readable (a missing one "
+                           "locks out every key)"}) {
     json c = check_named(step, sudo);
     ASSERT_FALSE(c.is_null()) << sudo << " missing in " << step["checks"];
     EXPECT_TRUE(c["passed"]) << sudo << ": " << c["detail"];
@@ -109,9 +119,11 @@ TEST_F(SsoSandbox, CertificatesLogInAndEveryRefusalIsProvenByALoginThatFails) {
 TEST_F(SsoSandbox, ADropInPlantedByAnEarlierStepThatTurnsPasswordsOnIsCaughtByName) {
   auto r = check(
       "  - fslayout:\n"
-      "      directories: [{path: /etc/ssh, mode: \"0755\"}, {path: /etc/ssh/sshd_config.d, mode: \"0755\"}]\n"
+      "      directories: [{path: /etc/ssh, mode: \"0755\"}, {path: /etc/ssh/sshd_config.d, mode: "
+      "\"0755\"}]\n"
       "      files:\n"
-      "        - {path: /etc/ssh/sshd_config.d/00-a-local-override.conf, content: \"PasswordAuthentication yes\\n\"}\n" +
+      "        - {path: /etc/ssh/sshd_config.d/00-a-local-override.conf, content: "
+      "\"PasswordAuthentication yes\\n\"}\n" +
       sso_step());
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   json rel = release();
@@ -119,12 +131,15 @@ TEST_F(SsoSandbox, ADropInPlantedByAnEarlierStepThatTurnsPasswordsOnIsCaughtByNa
   json effective = check_named(step, "sshd's effective passwordauthentication is no");
   ASSERT_FALSE(effective.is_null()) << step["checks"];
   EXPECT_FALSE(effective["passed"]);
-  EXPECT_NE(effective["detail"].get<std::string>().find("set by /etc/ssh/sshd_config.d/00-a-local-override.conf"), std::string::npos)
+  EXPECT_NE(effective["detail"].get<std::string>().find(
+                "set by /etc/ssh/sshd_config.d/00-a-local-override.conf"),
+            std::string::npos)
       << effective;
   json password = check_named(step, "refused: password login (sshd offers no password method)");
   ASSERT_FALSE(password.is_null());
   EXPECT_FALSE(password["passed"]);
-  EXPECT_NE(password["detail"].get<std::string>().find("sshd offers it"), std::string::npos) << password;
+  EXPECT_NE(password["detail"].get<std::string>().find("sshd offers it"), std::string::npos)
+      << password;
 }
 
 // Two sudo configurations applied one after the other to one target (a bookworm sandbox with
@@ -133,39 +148,46 @@ TEST_F(SsoSandbox, ASudoRuleVisudoRejectsFailsApplyAndTheFragmentBeforeStays) {
   PluginHost plugins{{BOOTSTRAP_PLUGIN_DIR}};
   plugins.load_all();
   auto configure = [&](const std::string& people) {
-    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + sso_step(people), (dir.path() / "t.yaml").string());
+    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + sso_step(people),
+                                (dir.path() / "t.yaml").string());
     b.file = dir.path() / "t.yaml";
     return configure_baseline(b, plugins);
   };
-  ConfiguredBaseline good = configure("      sudo: [{group: developers, commands: ALL, nopasswd: true}]\n      groups: [developers]\n");
+  ConfiguredBaseline good = configure(
+      "      sudo: [{group: developers, commands: ALL, nopasswd: true}]\n      groups: "
+      "[developers]\n");
   ConfiguredBaseline bad = configure("      sudo: [{user: Defaults, commands: ALL}]\n");
   sandbox::ImageStore store(sandbox::default_cache_root());
   sandbox::Spec spec;
   spec.lowers = {store.get("debian:bookworm").root};
   spec.share_network = true;
-  sandbox::Result res = sandbox::Sandbox::start(spec, [&](int fd) {
-    setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-    if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
-    RootHost host("/");
-    json out;
-    ApplyReport first = apply_baseline(good, host, false);
-    out["first"] = first.steps[0].error.value_or("");
-    std::string before = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)");
-    ApplyReport second = apply_baseline(bad, host, false);
-    out["second"] = second.steps[0].error.value_or("");
-    out["kept"] = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)") == before;
-    out["candidate_left"] = host.stat("/etc/bootstrap-sso.sudoers.candidate").type != FileType::Missing;
-    std::string text = out.dump();
-    return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
-  }).wait();
+  sandbox::Result res =
+      sandbox::Sandbox::start(spec, [&](int fd) {
+        setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+        if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
+        RootHost host("/");
+        json out;
+        ApplyReport first = apply_baseline(good, host, false);
+        out["first"] = first.steps[0].error.value_or("");
+        std::string before = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)");
+        ApplyReport second = apply_baseline(bad, host, false);
+        out["second"] = second.steps[0].error.value_or("");
+        out["kept"] = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)") == before;
+        out["candidate_left"] =
+            host.stat("/etc/bootstrap-sso.sudoers.candidate").type != FileType::Missing;
+        std::string text = out.dump();
+        return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
+      }).wait();
   ASSERT_EQ(res.status, 0) << res.describe() << res.data;
   json j = json::parse(res.data);
   EXPECT_EQ(j["first"], "");
   std::string second = j["second"];
-  EXPECT_NE(second.find("visudo rejects the sudo rules, so /etc/sudoers.d/bootstrap-sso was not installed (the one before stays)"),
+  EXPECT_NE(second.find("visudo rejects the sudo rules, so /etc/sudoers.d/bootstrap-sso was not "
+                        "installed (the one before stays)"),
             std::string::npos)
       << second;
-  EXPECT_NE(second.find("/etc/bootstrap-sso.sudoers.candidate"), std::string::npos) << "visudo's own message is missing: " << second;
+  EXPECT_NE(second.find("/etc/bootstrap-sso.sudoers.candidate"), std::string::npos)
+      << "visudo's own message is missing: " << second;
   EXPECT_TRUE(j["kept"]);
   EXPECT_FALSE(j["candidate_left"]);
 }

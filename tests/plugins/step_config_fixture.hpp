@@ -14,7 +14,8 @@ class StepConfigTest : public ::testing::Test {
   void SetUp() override { plugins.load_all(); }
 
   ConfiguredBaseline configure(const std::string& steps) {
-    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps, (dir.path() / "t.yaml").string());
+    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps,
+                                (dir.path() / "t.yaml").string());
     b.file = dir.path() / "t.yaml";
     return configure_baseline(b, plugins);
   }

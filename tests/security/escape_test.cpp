@@ -498,39 +498,46 @@ Spec setuid_spec() {
 
 // As root inside: a setuid-root copy of `program` in /usr/local/bin (the overlay; /tmp is
 // nosuid), then `args` run through it as nobody.
-std::string as_nobody_through_setuid_copy(const Spec& spec, const std::string& program, const std::string& args) {
+std::string as_nobody_through_setuid_copy(const Spec& spec, const std::string& program,
+                                          const std::string& args) {
   std::string name = "/usr/local/bin/setuid-" + fs::path(program).filename().string();
   Result r = run_capture(spec, "cp " + program + " " + name + " && chmod 4755 " + name +
-                                   " && setpriv --reuid=65534 --regid=65534 --clear-groups " + name + " " + args +
-                                   " 2>&1; echo \"exit $?\"");
+                                   " && setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                                   name + " " + args + " 2>&1; echo \"exit $?\"");
   EXPECT_EQ(r.status, 0) << r.describe() << r.data;
   return r.data;
 }
 
 TEST_F(Escape, WithSetuidProgramsTheBoundingSetAndFilterStay) {
-  Result r = run_capture(setuid_spec(), "grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status");
+  Result r = run_capture(setuid_spec(),
+                         "grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status");
   EXPECT_EQ(r.data,
             "CapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t2\n");
 }
 
 TEST_F(Escape, ASetuidProgramRunByAUserGetsRootButOnlyTheSandboxesRoot) {
-  std::string out = as_nobody_through_setuid_copy(setuid_spec(), "/usr/bin/grep",
-                                                  "-E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status");
-  EXPECT_EQ(out,
-            "Uid:\t65534\t0\t0\t0\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\n"
-            "Seccomp:\t2\nexit 0\n");
+  std::string out = as_nobody_through_setuid_copy(
+      setuid_spec(), "/usr/bin/grep",
+      "-E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status");
+  EXPECT_EQ(
+      out,
+      "Uid:\t65534\t0\t0\t0\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t0\n"
+      "Seccomp:\t2\nexit 0\n");
 }
 
 TEST_F(Escape, ASetuidProgramRunByAUserStillCannotMakeNamespacesOrMount) {
-  std::string unshare = as_nobody_through_setuid_copy(setuid_spec(), "/usr/bin/unshare", "--mount true");
+  std::string unshare =
+      as_nobody_through_setuid_copy(setuid_spec(), "/usr/bin/unshare", "--mount true");
   EXPECT_NE(unshare.find("Operation not permitted"), std::string::npos) << unshare;
   EXPECT_EQ(unshare.find("exit 0"), std::string::npos) << unshare;
-  std::string mount = as_nobody_through_setuid_copy(setuid_spec(), "/usr/bin/mount", "-t tmpfs none /mnt");
+  std::string mount =
+      as_nobody_through_setuid_copy(setuid_spec(), "/usr/bin/mount", "-t tmpfs none /mnt");
   EXPECT_EQ(mount.find("exit 0"), std::string::npos) << mount;
 }
 
 TEST_F(Escape, WithoutSetuidProgramsTheSetuidBitGivesNothing) {
-  std::string out = as_nobody_through_setuid_copy(host_spec(), "/usr/bin/grep", "-E '^(Uid|NoNewPrivs):' /proc/self/status");
+  std::string out = as_nobody_through_setuid_copy(host_spec(), "/usr/bin/grep",
+                                                  "-E '^(Uid|NoNewPrivs):' /proc/self/status");
   EXPECT_EQ(out, "Uid:\t65534\t65534\t65534\t65534\nNoNewPrivs:\t1\nexit 0\n");
 }
 

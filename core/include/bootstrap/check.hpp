@@ -61,15 +61,16 @@ struct ReleaseReport {
     std::string kind;  // created, modified, removed
     std::string path;
     int step = -1;     // 0-based index of the step that wrote it last (-1: not known)
-    bool per_host = false;  // a host's identity (a step's per_host_paths): not compared between runs
+    bool per_host =
+        false;  // a host's identity (a step's per_host_paths): not compared between runs
   };
   std::vector<ChangedPath> changes;  // what the baseline writes, sorted by path
   std::string manifest_digest;
   std::uint64_t fetched_bytes = 0;
   bool fetch_cached = false;
   bool fetch_needed = false;
-  int services = 0;               // services the checks started (each run)
-  double services_seconds = 0;    // the slower run's: from starting them until all were ready
+  int services = 0;             // services the checks started (each run)
+  double services_seconds = 0;  // the slower run's: from starting them until all were ready
   double seconds = 0;
   bool passed() const;
 };

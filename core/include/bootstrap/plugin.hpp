@@ -25,7 +25,8 @@
 namespace bootstrap {
 
 // Bump whenever anything in this header changes layout or meaning.
-// 3: services(), required_plugins(), per_host_paths(), Command::timeout_seconds; activate() removed.
+// 3: services(), required_plugins(), per_host_paths(), Command::timeout_seconds; activate()
+// removed.
 inline constexpr int kPluginAbi = 3;
 
 struct PluginInfo {
@@ -298,22 +299,28 @@ class Host {
 // How the engine knows a service is ready for checks.
 struct ReadinessProbe {
   enum class Kind { Running, TcpPort, UnixSocket, FileExists, CommandSucceeds };
-  Kind kind = Kind::Running;   // Running: ready as soon as it runs (and still runs 0.1 s later)
-  int port = 0;                // TcpPort: 127.0.0.1:port accepts a connection
-  std::string path;            // UnixSocket: accepts a connection; FileExists: exists
+  Kind kind = Kind::Running;      // Running: ready as soon as it runs (and still runs 0.1 s later)
+  int port = 0;                   // TcpPort: 127.0.0.1:port accepts a connection
+  std::string path;               // UnixSocket: accepts a connection; FileExists: exists
   std::vector<std::string> argv;  // CommandSucceeds: exits 0 (run as root, cwd /)
 
   static ReadinessProbe running() { return {}; }
   static ReadinessProbe tcp_port(int p) { return {Kind::TcpPort, p, {}, {}}; }
-  static ReadinessProbe unix_socket(std::string p) { return {Kind::UnixSocket, 0, std::move(p), {}}; }
-  static ReadinessProbe file_exists(std::string p) { return {Kind::FileExists, 0, std::move(p), {}}; }
-  static ReadinessProbe command_succeeds(std::vector<std::string> a) { return {Kind::CommandSucceeds, 0, {}, std::move(a)}; }
+  static ReadinessProbe unix_socket(std::string p) {
+    return {Kind::UnixSocket, 0, std::move(p), {}};
+  }
+  static ReadinessProbe file_exists(std::string p) {
+    return {Kind::FileExists, 0, std::move(p), {}};
+  }
+  static ReadinessProbe command_succeeds(std::vector<std::string> a) {
+    return {Kind::CommandSucceeds, 0, {}, std::move(a)};
+  }
   std::string describe() const;  // "127.0.0.1:8080 accepts", "`svok /etc/service/x` exits 0"
 };
 
 struct Service {
-  std::string name;      // "svscan": names it in reports; unique within the step
-  Command command;       // runs in the foreground (it must not daemonize); its output is kept
+  std::string name;  // "svscan": names it in reports; unique within the step
+  Command command;   // runs in the foreground (it must not daemonize); its output is kept
   ReadinessProbe ready;
   double timeout_seconds = 10;  // from start until ready
 };

@@ -339,8 +339,10 @@ IgnoreRules per_host_rules(ConfiguredBaseline& baseline) {
   for (auto& s : baseline.steps) {
     std::vector<std::string> paths;
     if (Status st = s.instance.port().per_host_paths(paths))
-      throw std::runtime_error("plugin " + step_name(s.step) + " failed to say which paths are per host: " + st->message);
-    for (auto& p : paths) rules.add(std::move(p), "per host: a host's identity, made by " + step_name(s.step));
+      throw std::runtime_error("plugin " + step_name(s.step) +
+                               " failed to say which paths are per host: " + st->message);
+    for (auto& p : paths)
+      rules.add(std::move(p), "per host: a host's identity, made by " + step_name(s.step));
   }
   return rules;
 }
@@ -434,8 +436,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     scratch_r.emplace(cache);
     reapply.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(layers, fetch, image), &*scratch_r, "run-a"),
                                           {all_steps(baseline), {}}));
-    verify_a.emplace(SandboxedSteps::start(baseline, checks_spec(spec_over(base, lowers_of(layers, fetch, image), nullptr, "run-a")),
-                                           {{}, all_steps(baseline)}));
+    verify_a.emplace(SandboxedSteps::start(
+        baseline, checks_spec(spec_over(base, lowers_of(layers, fetch, image), nullptr, "run-a")),
+        {{}, all_steps(baseline)}));
   }
 
   StepsResult b = run_b.finish();
@@ -478,7 +481,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   report.repeatable.passed = diffs.empty();
 
   progress(image_name, "checks on B");
-  sandbox::Spec spec_bv = checks_spec(spec_over(base, lowers_of({scratch_b.upper()}, fetch, image), nullptr, "run-b"));
+  sandbox::Spec spec_bv =
+      checks_spec(spec_over(base, lowers_of({scratch_b.upper()}, fetch, image), nullptr, "run-b"));
   StepsResult vb = SandboxedSteps::start(baseline, spec_bv, {{}, all_steps(baseline)}).finish();
   StepsResult r = reapply->finish();
   StepsResult va = verify_a->finish();
@@ -524,7 +528,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   for (const auto& c : list_changes(ma, below)) {
     int i = layer_that_wrote(c.entry->path, layer_manifests);
     int step = i < 0 ? -1 : baseline.steps[static_cast<std::size_t>(i)].step.index;
-    report.changes.push_back({std::string(to_string(c.kind)), c.entry->path, step, per_host.matches(c.entry->path)});
+    report.changes.push_back(
+        {std::string(to_string(c.kind)), c.entry->path, step, per_host.matches(c.entry->path)});
   }
   report.seconds = now() - t0;
   return report;

@@ -68,7 +68,8 @@ void print_changes(Console& console, const ConfiguredBaseline& baseline, const R
     std::size_t inside = end - i - 1;
     bool fold = console.verbosity() == 0 && c[i].kind == "created" && inside > kFold;
     // A host's identity is always listed, never folded away.
-    for (std::size_t k = i + 1; fold && k < end; ++k) fold = c[k].kind == "created" && c[k].step == c[i + 1].step && !c[k].per_host;
+    for (std::size_t k = i + 1; fold && k < end; ++k)
+      fold = c[k].kind == "created" && c[k].step == c[i + 1].step && !c[k].per_host;
     if (fold) {
       console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path,
                               console.dim(fmt::format("by {}, and {} paths inside by {} (-v lists them)", by(c[i].step), inside,
@@ -76,8 +77,10 @@ void print_changes(Console& console, const ConfiguredBaseline& baseline, const R
       i = end - 1;
       continue;
     }
-    console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path,
-                            console.dim("by " + by(c[i].step) + (c[i].per_host ? " (per host: differs on every host, never compared)" : ""))));
+    console.out(fmt::format(
+        "    {:<9} {}  {}", c[i].kind, c[i].path,
+        console.dim("by " + by(c[i].step) +
+                    (c[i].per_host ? " (per host: differs on every host, never compared)" : ""))));
   }
 }
 
@@ -118,7 +121,9 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       for (const auto& n : o.notes) console.out("       " + console.yellow("note: ") + n);
     }
     if (r.services > 0)
-      console.out(console.dim(fmt::format("  services for the checks: {} started, all ready in {:.2f}s", r.services, r.services_seconds)));
+      console.out(
+          console.dim(fmt::format("  services for the checks: {} started, all ready in {:.2f}s",
+                                  r.services, r.services_seconds)));
     if (saved > 0) console.out(console.dim(fmt::format("  run A reused cached layers: {:.1f}s saved", saved)));
     for (const auto& [name, v] : verdicts(r)) {
       v->passed ? ++passed : ++failed;
@@ -148,21 +153,42 @@ std::string release_json(const ReleaseReport& r) {
     json checks = json::array();
     for (const auto& c : o.checks)
       checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
-    steps.push_back({{"index", o.index + 1}, {"plugin", o.plugin}, {"changes_a", o.changes_a}, {"changes_b", o.changes_b},
-                     {"changes_reapply", o.changes_reapply}, {"seconds_a", o.seconds_a}, {"seconds_b", o.seconds_b},
-                     {"seconds_checks", o.seconds_checks}, {"cached", o.cached}, {"seconds_saved", o.seconds_saved}, {"error", o.error}, {"checks", checks}, {"notes", o.notes}});
+    steps.push_back({{"index", o.index + 1},
+                     {"plugin", o.plugin},
+                     {"changes_a", o.changes_a},
+                     {"changes_b", o.changes_b},
+                     {"changes_reapply", o.changes_reapply},
+                     {"seconds_a", o.seconds_a},
+                     {"seconds_b", o.seconds_b},
+                     {"seconds_checks", o.seconds_checks},
+                     {"cached", o.cached},
+                     {"seconds_saved", o.seconds_saved},
+                     {"error", o.error},
+                     {"checks", checks},
+                     {"notes", o.notes}});
   }
   json v = json::object();
   for (const auto& [name, verdict] : verdicts(r))
     v[name] = {{"passed", verdict->passed}, {"ran", verdict->ran}, {"messages", verdict->messages}};
   json changes = json::array();
   for (const auto& c : r.changes)
-    changes.push_back({{"kind", c.kind}, {"path", c.path}, {"step", c.step + 1}, {"per_host", c.per_host}});
-  return json{{"image", r.image}, {"release", r.release}, {"image_digest", r.image_digest}, {"passed", r.passed()},
-              {"environment_error", r.environment_error}, {"seconds", r.seconds}, {"fetched_bytes", r.fetched_bytes},
-              {"fetch_cached", r.fetch_cached}, {"fetch_needed", r.fetch_needed}, {"manifest_digest", r.manifest_digest},
-              {"services", r.services}, {"services_seconds", r.services_seconds},
-              {"verdicts", v}, {"steps", steps}, {"changes", changes}}
+    changes.push_back(
+        {{"kind", c.kind}, {"path", c.path}, {"step", c.step + 1}, {"per_host", c.per_host}});
+  return json{{"image", r.image},
+              {"release", r.release},
+              {"image_digest", r.image_digest},
+              {"passed", r.passed()},
+              {"environment_error", r.environment_error},
+              {"seconds", r.seconds},
+              {"fetched_bytes", r.fetched_bytes},
+              {"fetch_cached", r.fetch_cached},
+              {"fetch_needed", r.fetch_needed},
+              {"manifest_digest", r.manifest_digest},
+              {"services", r.services},
+              {"services_seconds", r.services_seconds},
+              {"verdicts", v},
+              {"steps", steps},
+              {"changes", changes}}
       .dump();
 }
 
@@ -205,7 +231,8 @@ ReleaseReport release_from_json(const std::string& text) {
     r.steps.push_back(std::move(o));
   }
   for (const auto& c : j.at("changes"))
-    r.changes.push_back({c.at("kind"), c.at("path"), c.value("step", 0) - 1, c.value("per_host", false)});
+    r.changes.push_back(
+        {c.at("kind"), c.at("path"), c.value("step", 0) - 1, c.value("per_host", false)});
   return r;
 }
 

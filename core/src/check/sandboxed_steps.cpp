@@ -6,9 +6,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "bootstrap/root_host.hpp"
 #include "../process/leftovers.hpp"
 #include "../process/services.hpp"
+#include "bootstrap/root_host.hpp"
 
 namespace bootstrap {
 namespace {
@@ -55,10 +55,12 @@ std::string offline_hint(const std::string& message) {
   return "";
 }
 
-void send_verified(int fd, int step, const std::vector<Check>& checks, double seconds, const std::string& error) {
+void send_verified(int fd, int step, const std::vector<Check>& checks, double seconds,
+                   const std::string& error) {
   json cj = json::array();
   for (const Check& c : checks)
-    cj.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
+    cj.push_back(
+        {{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
   json j = {{"event", "verified"}, {"step", step}, {"checks", cj}, {"seconds", seconds}};
   if (!error.empty()) j["error"] = error;
   send(fd, j);
@@ -69,7 +71,11 @@ bool apply_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, Ho
     ConfiguredStep& s = step_at(baseline, i);
     send(fd, {{"event", "start"}, {"step", i}});
     StepReport r = apply_step(s, host);
-    json j = {{"event", "applied"}, {"step", i}, {"changes", changes_json(r.changes)}, {"seconds", r.seconds}, {"notes", r.notes}};
+    json j = {{"event", "applied"},
+              {"step", i},
+              {"changes", changes_json(r.changes)},
+              {"seconds", r.seconds},
+              {"notes", r.notes}};
     if (r.error) j["error"] = *r.error + offline_hint(*r.error);
     send(fd, j);
     if (r.error) return false;
@@ -84,8 +90,11 @@ void verify_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, H
   std::map<int, std::string> problems;
   auto declared = services_of(baseline, steps);
   if (!declared.empty()) {
-    for (auto& p : services.start(declared)) problems[p.step] += (problems[p.step].empty() ? "" : "\n") + p.message;
-    send(fd, {{"event", "services"}, {"count", declared.size()}, {"seconds", services.seconds_to_ready()}});
+    for (auto& p : services.start(declared))
+      problems[p.step] += (problems[p.step].empty() ? "" : "\n") + p.message;
+    send(fd, {{"event", "services"},
+              {"count", declared.size()},
+              {"seconds", services.seconds_to_ready()}});
   }
   for (int i : steps) {
     ConfiguredStep& s = step_at(baseline, i);
@@ -97,7 +106,8 @@ void verify_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, H
     double t0 = now();
     std::vector<Check> checks;
     Status st = s.instance.port().verify(host, checks);
-    send_verified(fd, i, checks, now() - t0, st ? "plugin " + step_name(s.step) + " failed to verify: " + st->message : "");
+    send_verified(fd, i, checks, now() - t0,
+                  st ? "plugin " + step_name(s.step) + " failed to verify: " + st->message : "");
   }
   services.stop();
 }

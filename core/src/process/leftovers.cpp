@@ -29,7 +29,8 @@ bool read_stat(pid_t pid, ProcEntry& out) {
   if (!std::getline(in, line)) return false;
   auto open = line.find('(');
   auto close = line.rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close + 4 > line.size()) return false;
+  if (open == std::string::npos || close == std::string::npos || close + 4 > line.size())
+    return false;
   out.comm = line.substr(open + 1, close - open - 1);
   out.state = line[close + 2];
   out.ppid = static_cast<pid_t>(std::atoi(line.c_str() + close + 4));
@@ -44,7 +45,8 @@ std::map<pid_t, ProcEntry> process_table() {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
     ProcEntry p;
-    if (pid > 0 && *end == '\0' && read_stat(static_cast<pid_t>(pid), p)) table.emplace(static_cast<pid_t>(pid), p);
+    if (pid > 0 && *end == '\0' && read_stat(static_cast<pid_t>(pid), p))
+      table.emplace(static_cast<pid_t>(pid), p);
   }
   closedir(dir);
   return table;
@@ -68,7 +70,8 @@ bool wait_until_gone(double seconds) {
 }  // namespace
 
 void become_subreaper() {
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) throw SystemError("prctl(PR_SET_CHILD_SUBREAPER, 1)", errno);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+    throw SystemError("prctl(PR_SET_CHILD_SUBREAPER, 1)", errno);
 }
 
 std::vector<LeftProcess> descendants() {
@@ -102,9 +105,10 @@ std::vector<LeftProcess> end_descendants(double grace_seconds) {
 
 std::string describe_left(const std::vector<LeftProcess>& left, const std::string& when) {
   std::string list;
-  for (const auto& p : left) list += (list.empty() ? "" : "; ") + p.name + ", pid " + std::to_string(p.pid);
-  return std::to_string(left.size()) + (left.size() == 1 ? " process" : " processes") + " running " + when + " (" +
-         list + ")";
+  for (const auto& p : left)
+    list += (list.empty() ? "" : "; ") + p.name + ", pid " + std::to_string(p.pid);
+  return std::to_string(left.size()) + (left.size() == 1 ? " process" : " processes") +
+         " running " + when + " (" + list + ")";
 }
 
 }  // namespace bootstrap

@@ -1,13 +1,13 @@
 #include "output.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "bootstrap/system_error.hpp"
 
@@ -37,17 +37,20 @@ std::string seconds_text(double seconds) {
   return fmt::format("{:.1f} s", seconds);
 }
 
-bool collect_output(Child& child, UniqueFd& out, UniqueFd& in, const std::string& input, double limit_seconds,
-                    std::string& output) {
-  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limit_seconds));
+bool collect_output(Child& child, UniqueFd& out, UniqueFd& in, const std::string& input,
+                    double limit_seconds, std::string& output) {
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(limit_seconds));
   ::fcntl(out.get(), F_SETFL, ::fcntl(out.get(), F_GETFL) | O_NONBLOCK);
   if (in) ::fcntl(in.get(), F_SETFL, ::fcntl(in.get(), F_GETFL) | O_NONBLOCK);
   std::size_t written = 0;
   bool exited = false;
   while (out && !exited) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
-    pollfd fds[3] = {{out.get(), POLLIN, 0}, {in ? in.get() : -1, POLLOUT, 0}, {child.pidfd.get(), POLLIN, 0}};
+    pollfd fds[3] = {
+        {out.get(), POLLIN, 0}, {in ? in.get() : -1, POLLOUT, 0}, {child.pidfd.get(), POLLIN, 0}};
     int n = poll(fds, 3, static_cast<int>(std::min<long long>(left, 60'000)));
     if (n < 0 && errno != EINTR) throw SystemError("poll()", errno);
     if (n <= 0) continue;
@@ -66,9 +69,11 @@ bool collect_output(Child& child, UniqueFd& out, UniqueFd& in, const std::string
   // Wait for the exit itself when the pipe closed first (the common case).
   if (!exited) {
     pollfd p{child.pidfd.get(), POLLIN, 0};
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     int r;
-    while ((r = poll(&p, 1, static_cast<int>(std::max<long long>(left, 0)))) < 0 && errno == EINTR) {
+    while ((r = poll(&p, 1, static_cast<int>(std::max<long long>(left, 0)))) < 0 &&
+           errno == EINTR) {
     }
     if (r == 0) return false;
   }

@@ -12,8 +12,8 @@ namespace bootstrap {
 // child has exited and `out` has nothing more to give right away, or until `limit_seconds`
 // have passed. A daemon the child left holding `out` open does not keep this waiting. Returns
 // false on timeout (the child still runs).
-bool collect_output(Child& child, UniqueFd& out, UniqueFd& in, const std::string& input, double limit_seconds,
-                    std::string& output);
+bool collect_output(Child& child, UniqueFd& out, UniqueFd& in, const std::string& input,
+                    double limit_seconds, std::string& output);
 
 // "2.5 s", "30 min"
 std::string seconds_text(double seconds);

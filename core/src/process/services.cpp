@@ -23,7 +23,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 std::string log_text(int fd) {
   std::string out;
@@ -44,7 +46,8 @@ bool accepts(const sockaddr* addr, socklen_t len, int family) {
 
 bool probe_once(const ReadinessProbe& p) {
   switch (p.kind) {
-    case ReadinessProbe::Kind::Running: return true;
+    case ReadinessProbe::Kind::Running:
+      return true;
     case ReadinessProbe::Kind::TcpPort: {
       sockaddr_in a{};
       a.sin_family = AF_INET;
@@ -77,7 +80,9 @@ bool probe_once(const ReadinessProbe& p) {
   return false;
 }
 
-std::string service_title(const StepService& s) { return "service " + s.service.name + " of " + s.step_name; }
+std::string service_title(const StepService& s) {
+  return "service " + s.service.name + " of " + s.step_name;
+}
 
 std::string with_output(std::string message, const Service& s, int log_fd) {
   message += "\n  argv: " + command_line(s.command.argv);
@@ -99,8 +104,8 @@ std::string RunningServices::wait_ready(Running& r) {
       return with_output(service_title(r.what) + " exited (" +
                              (status > 128 ? "killed by signal " + std::to_string(status - 128)
                                            : "exit status " + std::to_string(status)) +
-                             ") " + seconds_text(since(t0)) + " after it started, before it was ready (" +
-                             s.ready.describe() + ")",
+                             ") " + seconds_text(since(t0)) +
+                             " after it started, before it was ready (" + s.ready.describe() + ")",
                          s, r.log.get());
     }
     if (since(t0) >= settle && probe_once(s.ready)) return "";
@@ -118,7 +123,8 @@ std::vector<ServiceProblem> RunningServices::start(const std::vector<StepService
   std::string failed;  // the first service that failed
   for (const auto& s : services) {
     if (!failed.empty()) {
-      problems.push_back({s.step, service_title(s) + " was not started: " + failed + ", started before it, failed"});
+      problems.push_back({s.step, service_title(s) + " was not started: " + failed +
+                                      ", started before it, failed"});
       continue;
     }
     UniqueFd log(::memfd_create(("service-" + s.service.name).c_str(), MFD_CLOEXEC));

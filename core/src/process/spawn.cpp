@@ -16,8 +16,9 @@ namespace bootstrap {
 namespace {
 
 std::vector<std::string> environment(const Command& command) {
-  std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                  "LC_ALL=C.UTF-8", "DEBIAN_FRONTEND=noninteractive", "HOME=/root"};
+  std::vector<std::string> env = {
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C.UTF-8",
+      "DEBIAN_FRONTEND=noninteractive", "HOME=/root"};
   for (const auto& [k, v] : command.env) {
     std::erase_if(env, [&](const std::string& e) { return e.rfind(k + "=", 0) == 0; });
     env.push_back(k + "=" + v);
@@ -44,8 +45,8 @@ std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 }
 
 // In the child: only async-signal-safe calls.
-[[noreturn]] void exec_child(const Command& command, const SpawnOptions& o, char** argv, char** envp, int null_fd,
-                             int err_fd) {
+[[noreturn]] void exec_child(const Command& command, const SpawnOptions& o, char** argv,
+                             char** envp, int null_fd, int err_fd) {
   if (o.new_session ? setsid() < 0 : setpgid(0, 0) != 0) child_fails(err_fd, kSession);
   int in = o.stdin_fd >= 0 ? o.stdin_fd : null_fd;
   int out = o.output_fd >= 0 ? o.output_fd : null_fd;
@@ -64,14 +65,21 @@ std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 std::string failed_call(const Command& command, const SpawnOptions& o, int step) {
   switch (step) {
-    case kDup: return "dup2()";
-    case kChroot: return "chroot(" + quoted(o.root_shown) + ")";
-    case kChdir: return "chdir(" + quoted(command.cwd) + ")" + (o.root_fd >= 0 ? " inside " + o.root_shown : "");
+    case kDup:
+      return "dup2()";
+    case kChroot:
+      return "chroot(" + quoted(o.root_shown) + ")";
+    case kChdir:
+      return "chdir(" + quoted(command.cwd) + ")" +
+             (o.root_fd >= 0 ? " inside " + o.root_shown : "");
     case kSetuid:
       return "setuid(" + std::to_string(command.uid) + ") for " + quoted(command.argv[0]) +
              (o.root_fd >= 0 ? " inside " + o.root_shown : "");
-    case kSession: return "setsid()";
-    default: return "execvp(" + quoted(command.argv[0]) + ")" + (o.root_fd >= 0 ? " inside " + o.root_shown : "");
+    case kSession:
+      return "setsid()";
+    default:
+      return "execvp(" + quoted(command.argv[0]) + ")" +
+             (o.root_fd >= 0 ? " inside " + o.root_shown : "");
   }
 }
 

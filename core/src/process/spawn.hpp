@@ -12,11 +12,11 @@
 namespace bootstrap {
 
 struct SpawnOptions {
-  int stdin_fd = -1;          // -1: /dev/null
-  int output_fd = -1;         // stdout and stderr; -1: /dev/null
-  int root_fd = -1;           // chroot into this directory first; -1: stay in this root
-  std::string root_shown;     // the root as error messages name it
-  bool new_session = false;   // setsid(): a service, its own process group and session
+  int stdin_fd = -1;         // -1: /dev/null
+  int output_fd = -1;        // stdout and stderr; -1: /dev/null
+  int root_fd = -1;          // chroot into this directory first; -1: stay in this root
+  std::string root_shown;    // the root as error messages name it
+  bool new_session = false;  // setsid(): a service, its own process group and session
 };
 
 struct Child {
