@@ -78,13 +78,7 @@ class Daemontools final : public Plugin {
           !pyplug::apt_candidate(host, config_.packages.front()))
         pyplug::update_one_source(host, *config_.repo);
     }
-    std::vector<std::string> missing = host.missing_packages(config_.packages);
-    if (missing.empty()) return;
-    pyplug::ensure_apt_lists(host);
-    host.install_packages(missing, false);
-    for (const auto& p : missing)
-      out.push_back(
-          {ChangeKind::Created, "package " + p, pyplug::installed_version(host, p).value_or("")});
+    pyplug::install_missing_packages(host, config_.packages, out);
   }
 
   void ensure_log_user(Host& host, Outcome& out) {

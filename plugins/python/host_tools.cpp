@@ -219,4 +219,14 @@ PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value&
   return out;
 }
 
+void install_missing_packages(bootstrap::Host& host, const std::vector<std::string>& packages,
+                              bootstrap::Outcome& out) {
+  std::vector<std::string> missing = host.missing_packages(packages);
+  if (missing.empty()) return;
+  ensure_apt_lists(host);
+  host.install_packages(missing, false);
+  for (const auto& p : missing)
+    out.push_back({bootstrap::ChangeKind::Created, "package " + p, installed_version(host, p).value_or("")});
+}
+
 }  // namespace pyplug

@@ -28,6 +28,11 @@ std::optional<std::string> installed_version(bootstrap::Host& host, const std::s
 // apt's candidate for a package ("3.11.2-1+b1"), or nullopt when apt knows none.
 std::optional<std::string> apt_candidate(bootstrap::Host& host, const std::string& package);
 
+// Installs those of `packages` the target lacks (without recommends), reporting each
+// "package NAME" with the version installed.
+void install_missing_packages(bootstrap::Host& host, const std::vector<std::string>& packages,
+                              bootstrap::Outcome& out);
+
 // True when the target has downloaded package lists (a prepared layer or an earlier update).
 bool has_apt_lists(bootstrap::Host& host);
 // `apt-get update` (only when there are no lists at all); fails offline with a clear message.

@@ -17,6 +17,8 @@ using namespace pluginkit;
 
 namespace {
 
+const std::vector<std::string> kPackages = {"openssh-server", "sudo"};
+
 bool in_group(Host& host, const std::string& group, const std::string& user) {
   auto g = host.group(group);
   auto u = host.user(user);
@@ -29,14 +31,14 @@ class Sso final : public Plugin {
  public:
   void configure(const StepConfig& step) override { config_ = parse_sso(step); }
 
-  Fetch fetch() const override { return {{"openssh-server", "sudo"}, {}, {}}; }
+  Fetch fetch() const override { return {kPackages, {}, {}}; }
 
   std::vector<std::string> per_host_paths() const override { return {"/etc/ssh/ssh_host_*"}; }
 
   std::vector<Service> services() const override { return {sshd_for_checks()}; }
 
   void apply(Host& host, Outcome& out) override {
-    install(host, out);
+    pyplug::install_missing_packages(host, kPackages, out);
     ensure_groups(host, out);
     ensure_users(host, out);
     for (const auto& a : config_.accounts)
@@ -53,16 +55,6 @@ class Sso final : public Plugin {
   std::vector<Check> verify(Host& host) override { return check_logins(host, config_); }
 
  private:
-  void install(Host& host, Outcome& out) {
-    std::vector<std::string> missing = host.missing_packages({"openssh-server", "sudo"});
-    if (missing.empty()) return;
-    pyplug::ensure_apt_lists(host);
-    host.install_packages(missing, false);
-    for (const auto& p : missing)
-      out.push_back(
-          {ChangeKind::Created, "package " + p, pyplug::installed_version(host, p).value_or("")});
-  }
-
   void ensure_groups(Host& host, Outcome& out) {
     for (const auto& g : config_.groups) {
       if (host.group(g)) continue;

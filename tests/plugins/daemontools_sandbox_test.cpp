@@ -9,6 +9,7 @@
 #include "bootstrap/root_host.hpp"
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
+#include "plugins/online_target.hpp"
 #include "support/must_run.hpp"
 #include "support/processes.hpp"
 #include "support/run.hpp"
@@ -179,31 +180,20 @@ TEST_F(DaemontoolsSandbox, AServiceRemovedFromTheBaselineIsRemovedAndReported) {
       "        - {name: web, run: [/bin/sleep, '600']}\n"
       "        - {name: worker, run: [/bin/sleep, '600']}\n");
   ConfiguredBaseline one = configure("        - {name: web, run: [/bin/sleep, '600']}\n");
-  sandbox::ImageStore store(sandbox::default_cache_root());
-  sandbox::Spec spec;
-  spec.lowers = {store.get("debian:bookworm").root};
-  spec.share_network = true;
-  sandbox::Result res =
-      sandbox::Sandbox::start(spec, [&](int fd) {
-        setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-        if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
-        RootHost host("/");
-        json out = json::array();
-        for (ConfiguredBaseline* b : {&both, &one, &one}) {
-          ApplyReport r = apply_baseline(*b, host, false);
-          json changes = json::array();
-          for (const auto& c : r.steps[0].changes)
-            changes.push_back(std::string(c.kind == ChangeKind::Removed ? "removed " : "changed ") +
-                              c.what + " " + c.detail);
-          if (r.steps[0].error) changes.push_back("error " + *r.steps[0].error);
-          out.push_back(changes);
-        }
-        out.push_back(host.stat("/etc/daemontools/web/run").type == FileType::Regular);
-        std::string text = out.dump();
-        return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
-      }).wait();
-  ASSERT_EQ(res.status, 0) << res.describe() << res.data;
-  json runs = json::parse(res.data);
+  json runs = testing::on_online_bookworm([&](RootHost& host) {
+    json out = json::array();
+    for (ConfiguredBaseline* b : {&both, &one, &one}) {
+      ApplyReport r = apply_baseline(*b, host, false);
+      json changes = json::array();
+      for (const auto& c : r.steps[0].changes)
+        changes.push_back(std::string(c.kind == ChangeKind::Removed ? "removed " : "changed ") + c.what + " " + c.detail);
+      if (r.steps[0].error) changes.push_back("error " + *r.steps[0].error);
+      out.push_back(changes);
+    }
+    out.push_back(host.stat("/etc/daemontools/web/run").type == FileType::Regular);
+    return out;
+  });
+  ASSERT_FALSE(runs.is_object()) << runs;
   std::string second;
   for (const auto& c : runs[1]) second += c.get<std::string>() + "\n";
   EXPECT_NE(second.find("removed /etc/service/worker no longer in the baseline"), std::string::npos)

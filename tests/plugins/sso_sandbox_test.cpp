@@ -9,6 +9,7 @@
 #include "bootstrap/root_host.hpp"
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
+#include "plugins/online_target.hpp"
 #include "support/must_run.hpp"
 #include "support/processes.hpp"
 #include "support/run.hpp"
@@ -157,29 +158,18 @@ TEST_F(SsoSandbox, ASudoRuleVisudoRejectsFailsApplyAndTheFragmentBeforeStays) {
       "      sudo: [{group: developers, commands: ALL, nopasswd: true}]\n      groups: "
       "[developers]\n");
   ConfiguredBaseline bad = configure("      sudo: [{user: Defaults, commands: ALL}]\n");
-  sandbox::ImageStore store(sandbox::default_cache_root());
-  sandbox::Spec spec;
-  spec.lowers = {store.get("debian:bookworm").root};
-  spec.share_network = true;
-  sandbox::Result res =
-      sandbox::Sandbox::start(spec, [&](int fd) {
-        setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-        if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
-        RootHost host("/");
-        json out;
-        ApplyReport first = apply_baseline(good, host, false);
-        out["first"] = first.steps[0].error.value_or("");
-        std::string before = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)");
-        ApplyReport second = apply_baseline(bad, host, false);
-        out["second"] = second.steps[0].error.value_or("");
-        out["kept"] = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)") == before;
-        out["candidate_left"] =
-            host.stat("/etc/bootstrap-sso.sudoers.candidate").type != FileType::Missing;
-        std::string text = out.dump();
-        return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
-      }).wait();
-  ASSERT_EQ(res.status, 0) << res.describe() << res.data;
-  json j = json::parse(res.data);
+  json j = testing::on_online_bookworm([&](RootHost& host) {
+    json out;
+    ApplyReport first = apply_baseline(good, host, false);
+    out["first"] = first.steps[0].error.value_or("");
+    std::string before = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)");
+    ApplyReport second = apply_baseline(bad, host, false);
+    out["second"] = second.steps[0].error.value_or("");
+    out["kept"] = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)") == before;
+    out["candidate_left"] = host.stat("/etc/bootstrap-sso.sudoers.candidate").type != FileType::Missing;
+    return out;
+  });
+  ASSERT_FALSE(j.contains("error")) << j;
   EXPECT_EQ(j["first"], "");
   std::string second = j["second"];
   EXPECT_NE(second.find("visudo rejects the sudo rules, so /etc/sudoers.d/bootstrap-sso was not "
