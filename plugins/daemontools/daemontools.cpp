@@ -1,14 +1,12 @@
 // daemontools: svscan and supervise from Debian or the organisation's apt repository, and
 // the services the baseline names, each supervised with its log; proven by running them.
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 #include "bootstrap/plugin.hpp"
 #include "converge.hpp"
 #include "host_tools.hpp"
 #include "service_config.hpp"
-#include "service_files.hpp"
+#include "service_writer.hpp"
 #include "supervise_checks.hpp"
 
 namespace daemontools {
@@ -16,13 +14,6 @@ using namespace bootstrap;
 using namespace pluginkit;
 
 namespace {
-
-Owner owner_of(Host& host, const std::string& user, const std::string& group) {
-  Owner o;
-  if (auto u = host.user(user)) o = {u->id, u->gid};
-  if (auto g = host.group(group)) o.gid = g->id;
-  return o;
-}
 
 class Daemontools final : public Plugin {
  public:
@@ -45,17 +36,14 @@ class Daemontools final : public Plugin {
                                  "' does not exist in the target; create it in an earlier step");
     bool logs = std::any_of(config_.services.begin(), config_.services.end(),
                             [](const ServiceSpec& s) { return s.log; });
-    if (logs) ensure_log_user(host, out);
-    ensure_dir(host, kServicesRoot, 0755, {}, out);
-    ensure_dir(host, kSuperviseRoot, 0755, {}, out);
-    if (logs) ensure_dir(host, kLogRoot, 0755, {}, out);
-    for (const auto& s : config_.services) write_service(host, s, out);
+    if (logs) ensure_log_user(host, config_.log_user, out);
+    ensure_service_roots(host, logs, out);
+    for (const auto& s : config_.services) write_service(host, s, config_.log_user, out);
     if (host.stat(config_.service_dir).type == FileType::Missing)
       ensure_dir(host, config_.service_dir, 0755, {}, out);
     remove_services_not_in_baseline(host, out);
     // Last: svscan picks a service up only once its directory is complete.
-    for (const auto& s : config_.services)
-      ensure_link(host, config_.service_dir + "/" + s.name, service_home(s.name), out);
+    for (const auto& s : config_.services) enable_service(host, config_.service_dir, s, out);
   }
 
   std::vector<Service> services() const override {
@@ -79,51 +67,6 @@ class Daemontools final : public Plugin {
         pyplug::update_one_source(host, *config_.repo);
     }
     pyplug::install_missing_packages(host, config_.packages, out);
-  }
-
-  void ensure_log_user(Host& host, Outcome& out) {
-    if (host.user(config_.log_user)) return;
-    pyplug::run_checked(host, {"useradd", "--system", "--user-group", "--no-create-home",
-                               "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-                               "--comment", "daemontools logs (multilog)", config_.log_user});
-    out.push_back({ChangeKind::Created, "user " + config_.log_user,
-                   "owns " + std::string(kLogRoot) + "/<service>"});
-  }
-
-  void write_service(Host& host, const ServiceSpec& s, Outcome& out) {
-    std::string home = service_home(s.name);
-    std::string state = std::string(kSuperviseRoot) + "/" + s.name;
-    ensure_dir(host, home, 0755, {}, out);
-    ensure_file(host, home + "/run", run_script(s), 0755, {}, out);
-    write_env(host, s, out);
-    if (s.down)
-      ensure_file(host, home + "/down", "", 0644, {}, out);
-    else
-      ensure_absent(host, home + "/down", "the service is no longer 'down'", out);
-    ensure_dir(host, state, 0700, {}, out);
-    ensure_link(host, home + "/supervise", state, out);
-    if (!s.log) {
-      ensure_absent(host, home + "/log", "'log: false'", out);
-      return;
-    }
-    ensure_dir(host, home + "/log", 0755, {}, out);
-    ensure_file(host, home + "/log/run", log_run_script(s, config_.log_user), 0755, {}, out);
-    ensure_dir(host, state + ".log", 0700, {}, out);
-    ensure_link(host, home + "/log/supervise", state + ".log", out);
-    ensure_dir(host, std::string(kLogRoot) + "/" + s.name, 02750,
-               owner_of(host, config_.log_user, "adm"), out);
-  }
-
-  void write_env(Host& host, const ServiceSpec& s, Outcome& out) {
-    std::string dir = service_home(s.name) + "/env";
-    if (s.env.empty()) {
-      ensure_absent(host, dir, "no 'env' any more", out);
-      return;
-    }
-    ensure_dir(host, dir, 0755, {}, out);
-    for (const auto& name : host.list_dir(dir))
-      if (!s.env.count(name)) ensure_absent(host, dir + "/" + name, "no longer in 'env'", out);
-    for (const auto& [k, v] : s.env) ensure_file(host, dir + "/" + k, env_file(v), 0644, {}, out);
   }
 
   // A service bootstrap made earlier that the baseline no longer names is removed (its link

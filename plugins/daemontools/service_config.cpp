@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "names.hpp"
+
 namespace daemontools {
 using bootstrap::Fields;
 using bootstrap::Value;
@@ -14,14 +16,6 @@ bool service_name_ok(const std::string& n) {
   if (!lower_digit(n.front())) return false;
   for (char c : n)
     if (!lower_digit(c) && c != '.' && c != '_' && c != '-') return false;
-  return true;
-}
-
-bool account_name_ok(const std::string& n) {
-  if (n.empty() || n.size() > 32 || n.front() == '-') return false;
-  for (char c : n)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
-      return false;
   return true;
 }
 
@@ -75,11 +69,12 @@ ServiceSpec parse_service(const Value& v) {
     throw name.error(
         "'" + s.name +
         "' is not a service name: a directory name of [a-z0-9][a-z0-9._-]*, at most 64");
+  s.home = service_home(s.name);
   s.run = parse_run(f.required("run"));
   if (const Value* u = f.optional("user")) {
     s.user = u->as_string("'user'");
     s.user_mark = u->mark();
-    if (!account_name_ok(s.user)) throw u->error("'user' is not a user name: '" + s.user + "'");
+    if (!pluginkit::user_name_ok(s.user)) throw u->error("'user' is not a user name: '" + s.user + "'");
   }
   if (const Value* d = f.optional("directory"))
     s.directory = bootstrap::parse_absolute_path(*d, "'directory'");
@@ -108,7 +103,7 @@ DaemontoolsConfig parse_daemontools(const bootstrap::StepConfig& step) {
     out.service_dir = bootstrap::parse_absolute_path(*v, "'service_dir'");
   if (const Value* v = f.optional("log_user")) {
     out.log_user = v->as_string("'log_user'");
-    if (!account_name_ok(out.log_user))
+    if (!pluginkit::user_name_ok(out.log_user))
       throw v->error("'log_user' is not a user name: '" + out.log_user + "'");
   }
   std::set<std::string> names;

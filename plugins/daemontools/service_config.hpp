@@ -27,6 +27,9 @@ struct ServiceSpec {
   std::map<std::string, std::string> env;
   bool log = true;
   bool down = false;
+  // Where its files live: /etc/daemontools/<name> for the daemontools step's own services;
+  // another plugin's service (eggmonster's agent) keeps them under its own folder.
+  std::string home;
   bootstrap::SourceMark mark;       // the service's entry
   bootstrap::SourceMark user_mark;  // its 'user' value
 };

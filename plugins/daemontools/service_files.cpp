@@ -15,7 +15,7 @@ std::string run_script(const ServiceSpec& s) {
   text += "# The service '" + s.name + "'; its output goes to its log service.\nexec 2>&1\n";
   if (!s.directory.empty()) text += "cd " + shell_quote(s.directory) + " || exit 111\n";
   text += "exec";
-  if (!s.env.empty()) text += " envdir " + shell_quote(service_home(s.name) + "/env");
+  if (!s.env.empty()) text += " envdir " + shell_quote(s.home + "/env");
   if (!s.user.empty()) text += " setuidgid " + shell_quote(s.user);
   for (const auto& a : s.run) text += " " + shell_quote(a);
   return text + "\n";

@@ -164,25 +164,34 @@ std::string all_supervised_script(const std::string& service_dir) {
          "[ ! -d \"${d}log\" ] || svok \"${d}log\" || exit 1; done";
 }
 
+void check_running(Host& host, const std::string& service_dir,
+                   const std::vector<const ServiceSpec*>& services, std::vector<Check>& checks) {
+  std::vector<Watched> watched;
+  for (const ServiceSpec* s : services) {
+    std::string dir = service_dir + "/" + s->name;
+    if (s->down)
+      check_down(host, *s, dir, checks);
+    else
+      watched.push_back({s, dir, 0});
+  }
+  if (watched.empty()) return;
+  for (auto& w : watched) check_started(host, w, checks);
+  std::this_thread::sleep_for(std::chrono::duration<double>(kStableSeconds));
+  for (const auto& w : watched) check_stable(host, w, checks);
+}
+
 std::vector<Check> check_supervision(Host& host, const DaemontoolsConfig& config) {
   std::vector<Check> checks;
   auto svscan = svscan_pid(host, config.service_dir);
   checks.push_back(
       {"svscan supervises " + config.service_dir, svscan.has_value(),
        svscan ? "pid " + std::to_string(*svscan) : "no svscan process for " + config.service_dir});
-  std::vector<Watched> watched;
-  for (const auto& s : config.services) {
-    std::string dir = config.service_dir + "/" + s.name;
-    if (s.down)
-      check_down(host, s, dir, checks);
-    else
-      watched.push_back({&s, dir, 0});
-  }
-  if (watched.empty()) return checks;
-  for (auto& w : watched) check_started(host, w, checks);
-  std::this_thread::sleep_for(std::chrono::duration<double>(kStableSeconds));
-  for (const auto& w : watched) check_stable(host, w, checks);
+  std::vector<const ServiceSpec*> services;
+  for (const auto& s : config.services) services.push_back(&s);
+  check_running(host, config.service_dir, services, checks);
   return checks;
 }
+
+std::string service_log_tail(Host& host, const ServiceSpec& s) { return log_tail(host, s); }
 
 }  // namespace daemontools

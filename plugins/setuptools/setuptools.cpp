@@ -1,42 +1,17 @@
 // setuptools: setuptools and pip pointed at the organisation's package server (/etc/pip.conf),
 // and virtual environments filled offline from find-links folders that stand next to the baseline.
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "bootstrap/plugin.hpp"
 #include "host_tools.hpp"
+#include "venv.hpp"
 #include "version_constraint.hpp"
 
 namespace pyplug {
 using namespace bootstrap;
 
 namespace {
-
-constexpr std::size_t kMaxFindLinksBytes = 64u << 20;
-// Where a venv's distributions are copied for pip during apply, then removed. A fixed path
-// (on /tmp, which sandboxes keep out of the result) so nothing pip records can differ.
-constexpr const char* kStaging = "/tmp/bootstrap-find-links";
-
-struct Requirement {
-  std::string name;     // as written ("dragoman-hello")
-  std::string version;  // "" when any version will do
-  std::string text() const { return version.empty() ? name : name + "==" + version; }
-};
-
-struct Distribution {
-  std::string file;  // base name
-  std::string content;
-};
-
-struct Venv {
-  std::string path;
-  std::string python = "/usr/bin/python3";
-  std::vector<Requirement> packages;
-  std::vector<Distribution> find_links;
-  std::string find_links_dir;  // as written, for messages
-};
 
 struct PipConfig {
   std::string index_url;
@@ -56,60 +31,6 @@ std::string url_of(const Value& v, std::string_view what) {
   return u;
 }
 
-Requirement parse_requirement(const Value& v) {
-  std::string text = v.as_string("a package");
-  Requirement r;
-  auto eq = text.find("==");
-  r.name = text.substr(0, eq);
-  if (eq != std::string::npos) r.version = text.substr(eq + 2);
-  auto good_name = [](const std::string& s) {
-    if (s.empty() || !std::isalnum(static_cast<unsigned char>(s.front()))) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; });
-  };
-  if (!good_name(r.name) || (eq != std::string::npos && !parse_version(r.version)))
-    throw v.error("'" + text + "' is not a package: write a name (\"dragoman-hello\") or name==version");
-  return r;
-}
-
-std::vector<Distribution> read_find_links(const Value& v, const std::string& baseline_dir) {
-  namespace fs = std::filesystem;
-  std::string rel = v.as_string("'find_links'");
-  fs::path dir(rel);
-  if (dir.is_relative()) dir = fs::path(baseline_dir) / dir;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw v.error("'find_links' folder '" + rel + "' not found (relative paths are read next to the baseline)");
-  std::vector<Distribution> out;
-  std::size_t total = 0;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::string name = e.path().filename().string();
-    bool dist = name.ends_with(".whl") || name.ends_with(".tar.gz") || name.ends_with(".zip");
-    if (!dist || !e.is_regular_file()) continue;
-    total += e.file_size();
-    if (total > kMaxFindLinksBytes) throw v.error("'find_links' folder holds more than 64 MiB of distributions");
-    std::ifstream in(e.path(), std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    out.push_back({name, ss.str()});
-  }
-  if (out.empty()) throw v.error("'find_links' folder '" + rel + "' holds no wheels or sdists (*.whl, *.tar.gz, *.zip)");
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
-  return out;
-}
-
-// Reports each requirement's installed version in a venv ("name version" or "name -").
-const char* kVersions =
-    "import sys\n"
-    "try:\n"
-    "    import importlib.metadata as md\n"
-    "except ImportError:\n"
-    "    import importlib_metadata as md\n"
-    "for n in sys.argv[1:]:\n"
-    "    try:\n"
-    "        print(n, md.version(n))\n"
-    "    except Exception:\n"
-    "        print(n, '-')\n";
-
 // Imports each distribution through its top-level modules; prints "name ok version" or the error.
 const char* kImports =
     "import importlib, sys\n"
@@ -123,17 +44,6 @@ const char* kImports =
     "        print(n, 'ok', d.version)\n"
     "    except BaseException as e:\n"
     "        print(n, 'error', type(e).__name__ + ': ' + str(e).replace('\\n', ' '))\n";
-
-std::map<std::string, std::string> parse_pairs(const std::string& output) {
-  std::map<std::string, std::string> m;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto sp = line.find(' ');
-    if (sp != std::string::npos) m[line.substr(0, sp)] = line.substr(sp + 1);
-  }
-  return m;
-}
 
 class Setuptools final : public Plugin {
  public:
@@ -265,56 +175,6 @@ class Setuptools final : public Plugin {
     return release_name(host) + " has setuptools " + found.str() + ", the baseline wants " + constraint_.text();
   }
 
-  static bool venv_works(Host& host, const Venv& v) {
-    if (host.stat(v.path + "/bin/python").type == FileType::Missing) return false;
-    Command c;
-    c.argv = {v.path + "/bin/python", "-c", "import sys; sys.exit(0 if sys.prefix != sys.base_prefix else 1)"};
-    c.env = python_env();
-    return host.run(c).ok();
-  }
-
-  void apply_venv(Host& host, const Venv& v, Outcome& out) {
-    auto env = python_env();
-    if (!venv_works(host, v)) {
-      run_checked(host, {v.python, "-m", "venv", v.path}, env);
-      out.push_back({ChangeKind::Created, v.path, "venv (" + v.python + ")"});
-    }
-    if (v.packages.empty()) return;
-    std::vector<std::string> names;
-    for (const auto& r : v.packages) names.push_back(r.name);
-    std::vector<std::string> argv = {v.path + "/bin/python", "-c", kVersions};
-    argv.insert(argv.end(), names.begin(), names.end());
-    auto have = parse_pairs(run_checked(host, argv, env).output);
-    std::vector<const Requirement*> todo;
-    for (const auto& r : v.packages) {
-      const std::string& got = have[r.name];
-      if (got.empty() || got == "-" || (!r.version.empty() && got != r.version)) todo.push_back(&r);
-    }
-    if (todo.empty()) return;
-    std::vector<std::string> install = {v.path + "/bin/python", "-m", "pip", "install", "--no-compile", "--no-cache-dir",
-                                        "--disable-pip-version-check"};
-    if (!v.find_links.empty()) {
-      if (host.stat(kStaging).type != FileType::Missing) host.remove(kStaging);
-      host.make_dir(kStaging, 0755, 0, 0);
-      for (const auto& d : v.find_links) host.write_file(std::string(kStaging) + "/" + d.file, d.content, 0644, 0, 0);
-      install.insert(install.end(), {"--no-index", "--find-links", kStaging});
-    }
-    for (const Requirement* r : todo) install.push_back(r->text());
-    CommandResult r;
-    try {
-      r = run_checked(host, install, env);
-    } catch (...) {
-      if (!v.find_links.empty()) host.remove(kStaging);
-      throw;
-    }
-    if (!v.find_links.empty()) host.remove(kStaging);
-    argv.resize(3);
-    for (const Requirement* q : todo) argv.push_back(q->name);
-    auto now = parse_pairs(run_checked(host, argv, env).output);
-    for (const Requirement* q : todo)
-      out.push_back({ChangeKind::Created, v.path + ": " + q->name, now[q->name]});
-  }
-
   void verify_pip(Host& host, std::vector<Check>& checks) {
     Command c;
     c.argv = {"/usr/bin/python3", "-m", "pip", "config", "list"};
@@ -368,7 +228,7 @@ class Setuptools final : public Plugin {
     for (const auto& r : v.packages) c.argv.push_back(r.name);
     c.env = python_env();
     CommandResult r = host.run(c);
-    auto got = parse_pairs(r.output);
+    auto got = parse_name_values(r.output);
     for (const auto& q : v.packages) {
       Check k{v.path + " imports " + q.text(), false, ""};
       const std::string& res = got[q.name];

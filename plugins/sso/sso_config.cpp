@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "names.hpp"
+
 namespace sso {
 using bootstrap::ConfigError;
 using bootstrap::Fields;
@@ -25,17 +27,6 @@ const std::set<std::string>& ca_key_types() {
                                               "sk-ecdsa-sha2-nistp256@openssh.com",
                                               "ssh-rsa"};
   return types;
-}
-
-// sshd's and useradd's rule for a login name: no leading '-', no spaces, commas or colons.
-bool user_name_ok(const std::string& n) {
-  if (n.empty() || n.size() > 32 || n.front() == '-' ||
-      std::isdigit(static_cast<unsigned char>(n.front())))
-    return false;
-  for (char c : n)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
-      return false;
-  return true;
 }
 
 // A principal is one line of an AuthorizedPrincipalsFile and one item of ssh-keygen -n.
@@ -59,7 +50,7 @@ std::vector<std::string> principals_of(const Value& v) {
 
 std::string name_of(const Value& v, const std::string& what) {
   std::string n = v.as_string(what);
-  if (!user_name_ok(n))
+  if (!pluginkit::user_name_ok(n))
     throw v.error(what + " '" + n +
                   "' is not a name sshd and useradd take ([a-z_][a-z0-9_.-]*, at most 32)");
   return n;
@@ -190,7 +181,7 @@ void parse_people(Fields& f, SsoConfig& out) {
   if (const Value* v = f.optional("accounts"))
     for (const auto& [name, principals] : v->as_map("'accounts'")) {
       AccountSpec a{name, principals_of(principals), v->key_mark(name)};
-      if (!user_name_ok(name))
+      if (!pluginkit::user_name_ok(name))
         throw ConfigError(a.mark, "account '" + name + "' is not a name sshd and useradd take");
       if (!names.insert(name).second)
         throw ConfigError(a.mark, "'" + name + "' is both a user and an account");

@@ -25,10 +25,15 @@ TEST_F(CheckTest, DragomanPassesOnTheHostImageAndShowsExactlyTheFslayoutPaths) {
     EXPECT_NE(r.out.find(std::string(" ") + path + "  by daemontools (step 4)"), std::string::npos)
         << path << "\n"
         << r.out;
-  // fslayout adds the group apps to /etc/group, daemontools the log user, sso the people last.
+  for (const char* path : {"/etc/service/eggmonster-launchd", "/etc/eggmonster/launchd/env/EGGMONSTER_MASTER"})
+    EXPECT_NE(r.out.find(std::string(" ") + path + "  by eggmonster (step 5)"), std::string::npos)
+        << path << "\n"
+        << r.out;
+  // fslayout adds the group apps to /etc/group, daemontools the log user, eggmonster its user,
+  // sso the people last.
   for (const char* path :
        {"/etc/group", "/etc/sudoers.d/bootstrap-sso", "/etc/ssh/auth_principals/alice"})
-    EXPECT_NE(r.out.find(std::string(" ") + path + "  by sso (step 5)"), std::string::npos)
+    EXPECT_NE(r.out.find(std::string(" ") + path + "  by sso (step 6)"), std::string::npos)
         << path << "\n"
         << r.out;
   // The venv inside /srv/apps/dragoman is one line, with the step that made it.

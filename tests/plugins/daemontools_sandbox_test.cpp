@@ -10,8 +10,7 @@
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "plugins/online_target.hpp"
-#include "support/must_run.hpp"
-#include "support/processes.hpp"
+#include "plugins/sandbox_check_fixture.hpp"
 #include "support/run.hpp"
 
 namespace bootstrap {
@@ -19,49 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class DaemontoolsSandbox : public ::testing::Test {
+class DaemontoolsSandbox : public SandboxCheckTest {
  protected:
-  void SetUp() override {
-    BOOTSTRAP_REQUIRE_ROOT();
-    mounts_before = testing::mounts();
-  }
-  // After checks with services: no process, mount or scratch tree of theirs is left here.
-  void TearDown() override {
-    if (mounts_before.empty()) return;
-    EXPECT_EQ(testing::mounts(), mounts_before) << "a check left mounts behind";
-    for (const char* program : {"svscan", "supervise", "multilog", "/bin/sleep"})
-      EXPECT_TRUE(testing::processes_running({program}).empty())
-          << program << " outlived the check";
-    fs::path scratch = sandbox::default_cache_root() / "tmp";
-    std::size_t left = 0;
-    if (fs::exists(scratch))
-      for (const auto& e : fs::directory_iterator(scratch)) left += e.is_directory() ? 1 : 0;
-    EXPECT_EQ(left, 0u) << "scratch trees left in " << scratch;
-  }
-
-  testing::Ran check(const std::string& baseline, const std::vector<std::string>& extra) {
-    fs::path file = dir.path() / "b.yaml";
-    std::ofstream(file) << baseline;
-    return check_file(file.string(), extra);
-  }
-  testing::Ran check_file(const std::string& file, const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"check", file, "--no-record", "--json",
-                                     (dir.path() / "report.json").string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return testing::bootstrap(args);
-  }
-  json report() {
-    std::ifstream in(dir.path() / "report.json");
-    return json::parse(in);
-  }
-  // The check of run A named `name` in the release's first step, or null.
-  static json check_named(const json& release, const std::string& name) {
-    for (const auto& c : release["steps"][0]["checks"])
-      if (c["name"] == "A: " + name) return c;
-    return nullptr;
-  }
-  testing::TempDir dir;
-  std::string mounts_before;
+  DaemontoolsSandbox() : SandboxCheckTest({"svscan", "supervise", "multilog", "/bin/sleep"}) {}
 };
 
 TEST_F(DaemontoolsSandbox, SupervisedServicesAreProvenAndACrashLoopIsNamedWithItsLog) {
@@ -97,14 +56,14 @@ TEST_F(DaemontoolsSandbox, SupervisedServicesAreProvenAndACrashLoopIsNamedWithIt
         "service steady is restarted by supervise (svc -t gives a new pid)",
         "service parked is supervised and down, as configured",
         "service quiet stays up (same pid after 1.1 s)"}) {
-    json c = check_named(rel, passing);
+    json c = check_named(rel["steps"][0], passing);
     ASSERT_FALSE(c.is_null()) << "no check '" << passing << "' in " << rel["steps"][0]["checks"];
     EXPECT_TRUE(c["passed"]) << passing << ": " << c["detail"];
   }
-  EXPECT_TRUE(check_named(rel, "service quiet's log (multilog) is up").is_null())
+  EXPECT_TRUE(check_named(rel["steps"][0], "service quiet's log (multilog) is up").is_null())
       << "quiet has 'log: false'";
 
-  json crash = check_named(rel, "service crashing stays up (same pid after 1.1 s)");
+  json crash = check_named(rel["steps"][0], "service crashing stays up (same pid after 1.1 s)");
   ASSERT_FALSE(crash.is_null()) << rel["steps"][0]["checks"];
   EXPECT_FALSE(crash["passed"]);
   std::string detail = crash["detail"];
@@ -153,7 +112,13 @@ TEST_F(DaemontoolsSandbox, TheDragomanBaselinePassesOnEveryRelease) {
           "A: service dragoman-health is restarted by supervise (svc -t gives a new pid)")
         restarted = c["passed"];
     EXPECT_TRUE(restarted) << rel["release"] << ": " << step["checks"];
-    const json& sso = rel["steps"][4];
+    const json& egg = rel["steps"][4];
+    EXPECT_EQ(egg["plugin"], "eggmonster");
+    bool phoned_home = false;
+    for (const auto& c : egg["checks"])
+      if (c["name"].get<std::string>().starts_with("A: the agent phones home")) phoned_home = c["passed"];
+    EXPECT_TRUE(phoned_home) << rel["release"] << ": " << egg["checks"];
+    const json& sso = rel["steps"][5];
     EXPECT_EQ(sso["plugin"], "sso");
     bool logged_in = false;
     for (const auto& c : sso["checks"])

@@ -70,6 +70,7 @@ TEST(DaemontoolsFiles, TheRunScriptExecsTheServiceWithItsDirectoryEnvironmentAnd
   s.name = "dragoman";
   s.run = {"/srv/apps/dragoman/bin/dragoman-node", "--port", "8080", "it's"};
   s.user = "dragoman";
+  s.home = daemontools::service_home(s.name);
   s.directory = "/srv/apps/dragoman";
   s.env = {{"DRAGOMAN_ENV", "production"}};
   std::string run = daemontools::run_script(s);

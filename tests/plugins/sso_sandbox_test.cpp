@@ -10,8 +10,7 @@
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "plugins/online_target.hpp"
-#include "support/must_run.hpp"
-#include "support/processes.hpp"
+#include "plugins/sandbox_check_fixture.hpp"
 #include "support/run.hpp"
 
 namespace bootstrap {
@@ -30,43 +29,22 @@ const char* kPeople =
     "        - {group: developers, commands: ALL, nopasswd: true}\n"
     "        - {user: bob, commands: [/usr/bin/id, /usr/bin/true], runas: root, nopasswd: true}\n";
 
-class SsoSandbox : public ::testing::Test {
+class SsoSandbox : public SandboxCheckTest {
  protected:
+  SsoSandbox() : SandboxCheckTest({"/usr/sbin/sshd", "sshd:", "ssh"}) {}
   void SetUp() override {
-    BOOTSTRAP_REQUIRE_ROOT();
-    mounts_before = testing::mounts();
+    SandboxCheckTest::SetUp();
+    if (IsSkipped()) return;
     auto made =
         testing::run({"/bin/sh", std::string(BOOTSTRAP_SOURCE_DIR) + "/scripts/make-sso-keys.sh",
                       (dir.path() / "keys").string()});
     ASSERT_EQ(made.status, 0) << made.err;
   }
-  void TearDown() override {
-    if (mounts_before.empty()) return;
-    EXPECT_EQ(testing::mounts(), mounts_before) << "a check left mounts behind";
-    for (const char* program : {"/usr/sbin/sshd", "sshd:", "ssh"})
-      EXPECT_TRUE(testing::processes_running({program}).empty())
-          << program << " outlived the check";
-  }
   std::string sso_step(const std::string& people = kPeople) {
     return "  - sso:\n      ca_keys: [keys/dev-ca.pub]\n      revoked_keys: keys/revoked.krl\n" +
            people;
   }
-  testing::Ran check(const std::string& steps) {
-    std::ofstream(dir.path() / "b.yaml") << "baseline: sso\nos: [bookworm]\nsteps:\n" + steps;
-    return testing::bootstrap({"check", (dir.path() / "b.yaml").string(), "--os", "bookworm",
-                               "--no-record", "--json", (dir.path() / "report.json").string()});
-  }
-  json release() {
-    std::ifstream in(dir.path() / "report.json");
-    return json::parse(in)["releases"][0];
-  }
-  static json check_named(const json& step, const std::string& name) {
-    for (const auto& c : step["checks"])
-      if (c["name"] == "A: " + name) return c;
-    return nullptr;
-  }
-  testing::TempDir dir;
-  std::string mounts_before;
+  testing::Ran check(const std::string& steps) { return check_steps(steps); }
 };
 
 TEST_F(SsoSandbox, CertificatesLogInAndEveryRefusalIsProvenByALoginThatFails) {
