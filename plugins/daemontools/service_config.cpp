@@ -74,7 +74,8 @@ ServiceSpec parse_service(const Value& v) {
   if (const Value* u = f.optional("user")) {
     s.user = u->as_string("'user'");
     s.user_mark = u->mark();
-    if (!pluginkit::user_name_ok(s.user)) throw u->error("'user' is not a user name: '" + s.user + "'");
+    if (!pluginkit::user_name_ok(s.user))
+      throw u->error("'user' is not a user name: '" + s.user + "'");
   }
   if (const Value* d = f.optional("directory"))
     s.directory = bootstrap::parse_absolute_path(*d, "'directory'");

@@ -76,7 +76,8 @@ void write_service(Host& host, const ServiceSpec& s, const std::string& log_user
 
 void enable_service(Host& host, const std::string& service_dir, const ServiceSpec& s,
                     Outcome& out) {
-  if (host.stat(service_dir).type == FileType::Missing) ensure_dir(host, service_dir, 0755, {}, out);
+  if (host.stat(service_dir).type == FileType::Missing)
+    ensure_dir(host, service_dir, 0755, {}, out);
   ensure_link(host, service_dir + "/" + s.name, s.home, out);
 }
 

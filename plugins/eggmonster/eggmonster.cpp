@@ -89,8 +89,8 @@ class Eggmonster final : public Plugin {
   // The agent's program, and its distribution at the wanted version; sets version_.
   bool check_installed(Host& host, std::vector<Check>& checks) {
     bool exists = host.stat(agent()).type == FileType::Regular;
-    checks.push_back({"the agent " + agent() + " is installed", exists,
-                      exists ? "" : agent() + " is missing"});
+    checks.push_back(
+        {"the agent " + agent() + " is installed", exists, exists ? "" : agent() + " is missing"});
     if (!exists) return false;
     const pyplug::Requirement& want = config_.package;
     auto got = pyplug::installed_versions(host, config_.venv, {want.name})[want.name];
@@ -117,7 +117,8 @@ class Eggmonster final : public Plugin {
       p.id_source = "the node's name, host_id: hostname";
     }
     p.service_path = config_.service_dir + "/" + service_.name;
-    return check_phones_home(host, p, [&] { return daemontools::service_log_tail(host, service_); });
+    return check_phones_home(host, p,
+                             [&] { return daemontools::service_log_tail(host, service_); });
   }
 
   EggmonsterConfig config_;

@@ -11,20 +11,25 @@ using bootstrap::Value;
 
 namespace {
 
-bool host_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'; }
+bool host_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+}
 
 std::string strip_scheme(const Value& v, const std::string& url) {
   for (const char* scheme : {"http://", "https://"})
     if (url.rfind(scheme, 0) == 0) return url.substr(std::string(scheme).size());
-  throw v.error("'master' is the master's http:// URL with its port "
-                "(http://eggmaster.example.org:8000), not '" + url + "'");
+  throw v.error(
+      "'master' is the master's http:// URL with its port "
+      "(http://eggmaster.example.org:8000), not '" +
+      url + "'");
 }
 
 // "host:port" or "[v6]:port" -> host and the port text ("" when none).
 std::pair<std::string, std::string> split_authority(const Value& v, const std::string& auth) {
   if (auth.find('@') != std::string::npos)
-    throw v.error("'master' may not carry a user or password: the agent's environment is "
-                  "readable by every process of the service");
+    throw v.error(
+        "'master' may not carry a user or password: the agent's environment is "
+        "readable by every process of the service");
   if (!auth.empty() && auth.front() == '[') {
     auto close = auth.find(']');
     if (close == std::string::npos) throw v.error("'master' has an unclosed '[' in its host");
@@ -39,14 +44,16 @@ std::pair<std::string, std::string> split_authority(const Value& v, const std::s
 
 int parse_port(const Value& v, const std::string& text, const std::string& url) {
   if (text.empty())
-    throw v.error("'master' " + url + " has no port: the agent would use the scheme's (80 for "
+    throw v.error("'master' " + url +
+                  " has no port: the agent would use the scheme's (80 for "
                   "control, 81 to launch), and a master listens on 8000 and 8001 unless told "
                   "otherwise; write the port (http://eggmaster.example.org:8000)");
   if (text.size() > 5 || !std::all_of(text.begin(), text.end(), ::isdigit))
     throw v.error("'master' port '" + text + "' is not a number");
   int port = std::stoi(text);
   if (port < 1 || port > 65533)
-    throw v.error("'master' port " + text + " is out of range: the agent uses it, +1 to "
+    throw v.error("'master' port " + text +
+                  " is out of range: the agent uses it, +1 to "
                   "launch and +2 for emi, so it is 1 to 65533");
   return port;
 }
@@ -65,14 +72,17 @@ std::string parse_host_id(const Value& v) {
   bool ok = !id.empty() && id.size() <= 253 && std::isalnum(static_cast<unsigned char>(id[0])) &&
             std::all_of(id.begin(), id.end(), [](char c) { return host_char(c) || c == '_'; });
   if (!ok)
-    throw v.error("'host_id' is 'hostname' (the node's name) or a host id of [A-Za-z0-9._-], "
-                  "not '" + id + "'");
+    throw v.error(
+        "'host_id' is 'hostname' (the node's name) or a host id of [A-Za-z0-9._-], "
+        "not '" +
+        id + "'");
   return id;
 }
 
 std::string parse_user(const Value& v, std::string_view what) {
   std::string u = v.as_string(what);
-  if (!pluginkit::user_name_ok(u)) throw v.error(std::string(what) + " is not a user name: '" + u + "'");
+  if (!pluginkit::user_name_ok(u))
+    throw v.error(std::string(what) + " is not a user name: '" + u + "'");
   return u;
 }
 
@@ -101,7 +111,9 @@ void parse_venv(Fields& f, const bootstrap::StepConfig& step, EggmonsterConfig& 
 
 bool MasterUrl::host_is_address() const {
   if (host.find(':') != std::string::npos) return true;  // IPv6
-  return std::all_of(host.begin(), host.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)) || ch == '.'; });
+  return std::all_of(host.begin(), host.end(), [](char ch) {
+    return std::isdigit(static_cast<unsigned char>(ch)) || ch == '.';
+  });
 }
 
 MasterUrl parse_master(const Value& v) {
@@ -112,7 +124,8 @@ MasterUrl parse_master(const Value& v) {
   std::string rest = strip_scheme(v, m.url);
   std::string auth = rest.substr(0, rest.find('/'));
   auto [host, port] = split_authority(v, auth);
-  if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) { return host_char(c) || c == ':'; }))
+  if (host.empty() ||
+      !std::all_of(host.begin(), host.end(), [](char c) { return host_char(c) || c == ':'; }))
     throw v.error("'master' has no usable host in '" + m.url + "'");
   m.host = host;
   m.port = parse_port(v, port, m.url);

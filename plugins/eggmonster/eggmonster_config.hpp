@@ -23,11 +23,11 @@ namespace eggmonster {
 
 // The master's URL and the ports the agent derives from it (eggmonster's emenv rules).
 struct MasterUrl {
-  std::string url;   // as written: what EGGMONSTER_MASTER gets
-  std::string host;  // "eggmaster.example.org", "10.0.0.5", "::1"
-  int port = 0;      // control API
+  std::string url;                              // as written: what EGGMONSTER_MASTER gets
+  std::string host;                             // "eggmaster.example.org", "10.0.0.5", "::1"
+  int port = 0;                                 // control API
   int launch_port() const { return port + 1; }  // where monster_launchd connects
-  bool host_is_address() const;  // an IP literal: no name to point at a stand-in
+  bool host_is_address() const;                 // an IP literal: no name to point at a stand-in
 };
 // Throws ConfigError at v's mark: no scheme, no port (the agent would use 80/81), a bad host.
 MasterUrl parse_master(const bootstrap::Value& v);
@@ -38,9 +38,9 @@ struct EggmonsterConfig {
   MasterUrl master;
   std::string cheeseshop;
   pyplug::Requirement package;
-  pyplug::Venv venv;            // path, python, {package}, find_links
+  pyplug::Venv venv;  // path, python, {package}, find_links
   std::string user = "eggmonster";
-  std::string host_id;          // "" : the node's name (no -i)
+  std::string host_id;  // "" : the node's name (no -i)
   std::string service_dir = "/etc/service";
   std::string log_user = "multilog";
   bootstrap::SourceMark mark;         // the step's

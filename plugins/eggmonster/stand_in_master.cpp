@@ -82,13 +82,15 @@ std::string judge(const PhoneHome& p, const Seen& s, bool& passed) {
     std::string why = "no connection from the agent to " + where(p) + " within " +
                       std::to_string(static_cast<int>(p.wait_seconds)) + " s";
     if (p.host_is_address)
-      why += " (" + p.master_host + " is an address, not a host name: the checks' sandbox "
+      why += " (" + p.master_host +
+             " is an address, not a host name: the checks' sandbox "
              "has no route to it and cannot point it at a stand-in on loopback)";
     return why;
   }
   if (s.closed_after_banner)
     return "the agent closed the connection after the master's version banner (eggmonster " +
-           p.version + ") without sending its host id: its own eggmonster version differs, so "
+           p.version +
+           ") without sending its host id: its own eggmonster version differs, so "
            "against a real master it would upgrade itself and exit";
   if (!s.sent_id) return "the agent connected but sent no host id line within 5 s";
   if (s.host_id != p.expected_id)
@@ -96,7 +98,8 @@ std::string judge(const PhoneHome& p, const Seen& s, bool& passed) {
            "' (" + p.id_source + ")";
   if (!s.heartbeats_answered) return "the agent dropped the connection during noop heartbeats";
   passed = true;
-  return "host id '" + s.host_id + "', eggmonster " + p.version + ", stayed connected through noop heartbeats";
+  return "the agent connected to " + where(p) + " as '" + s.host_id + "' (eggmonster " +
+         p.version + ") and stayed connected through noop heartbeats";
 }
 
 }  // namespace
@@ -126,7 +129,8 @@ Seen parse_seen(const std::string& output) {
       s.host_id = rest;
     } else if (word == "heartbeats-answered") {
       s.heartbeats_answered = true;
-    } else if (word != "no-connection" && word != "no-host-id" && word != "closed-after-heartbeats") {
+    } else if (word != "no-connection" && word != "no-host-id" &&
+               word != "closed-after-heartbeats") {
       s.other += (s.other.empty() ? "" : "; ") + line;
     }
   }
@@ -138,8 +142,13 @@ Check check_phones_home(Host& host, const PhoneHome& p,
   Check c{phone_home_check_name(p.master_host, p.launch_port, p.expected_id), false, ""};
   if (!p.host_is_address) point_at_loopback(host, p.master_host);
   Command cmd;
-  cmd.argv = {p.python, "-c", kStandInMaster, std::to_string(p.launch_port), p.version,
-              p.service_path, std::to_string(p.wait_seconds)};
+  cmd.argv = {p.python,
+              "-c",
+              kStandInMaster,
+              std::to_string(p.launch_port),
+              p.version,
+              p.service_path,
+              std::to_string(p.wait_seconds)};
   cmd.env = pyplug::python_env();
   cmd.timeout_seconds = p.wait_seconds + 15;
   CommandResult r = host.run(cmd);

@@ -15,15 +15,15 @@
 namespace eggmonster {
 
 struct PhoneHome {
-  std::string python;          // runs the stand-in (the target's interpreter)
-  std::string master_host;     // as in the URL
+  std::string python;       // runs the stand-in (the target's interpreter)
+  std::string master_host;  // as in the URL
   bool host_is_address = false;
   int launch_port = 0;
-  std::string version;         // the banner: the eggmonster version the agent must run
-  std::string expected_id;     // the host id the agent must send
-  std::string id_source;       // "host_id: node-7", "the node's name (host_id: hostname)"
-  std::string service_path;    // service_dir/eggmonster-launchd, for svc -t
-  double wait_seconds = 10;    // for the agent's connection
+  std::string version;       // the banner: the eggmonster version the agent must run
+  std::string expected_id;   // the host id the agent must send
+  std::string id_source;     // "host_id: node-7", "the node's name (host_id: hostname)"
+  std::string service_path;  // service_dir/eggmonster-launchd, for svc -t
+  double wait_seconds = 10;  // for the agent's connection
 };
 
 // What the stand-in saw, as one line per event ("connected", "host-id node-7", ...).
@@ -33,10 +33,10 @@ struct Seen {
   bool connected = false;
   bool sent_id = false;
   std::string host_id;
-  std::string after_banner;   // bytes the agent sent before closing, when it closed
+  std::string after_banner;  // bytes the agent sent before closing, when it closed
   bool closed_after_banner = false;
   bool heartbeats_answered = false;
-  std::string other;          // anything else the stand-in reported
+  std::string other;  // anything else the stand-in reported
 };
 Seen parse_seen(const std::string& output);
 

@@ -46,8 +46,9 @@ void stage_find_links(Host& host, const Venv& v) {
 }
 
 void pip_install(Host& host, const Venv& v, const std::vector<const Requirement*>& todo) {
-  std::vector<std::string> argv = {v.path + "/bin/python", "-m", "pip", "install", "--no-compile",
-                                   "--no-cache-dir", "--disable-pip-version-check"};
+  std::vector<std::string> argv = {
+      v.path + "/bin/python",       "-m", "pip", "install", "--no-compile", "--no-cache-dir",
+      "--disable-pip-version-check"};
   if (!v.find_links.empty())
     argv.insert(argv.end(), {"--no-index", "--find-links", kStaging});
   else if (!v.index_url.empty())

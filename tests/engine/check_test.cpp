@@ -25,7 +25,8 @@ TEST_F(CheckTest, DragomanPassesOnTheHostImageAndShowsExactlyTheFslayoutPaths) {
     EXPECT_NE(r.out.find(std::string(" ") + path + "  by daemontools (step 4)"), std::string::npos)
         << path << "\n"
         << r.out;
-  for (const char* path : {"/etc/service/eggmonster-launchd", "/etc/eggmonster/launchd/env/EGGMONSTER_MASTER"})
+  for (const char* path :
+       {"/etc/service/eggmonster-launchd", "/etc/eggmonster/launchd/env/EGGMONSTER_MASTER"})
     EXPECT_NE(r.out.find(std::string(" ") + path + "  by eggmonster (step 5)"), std::string::npos)
         << path << "\n"
         << r.out;

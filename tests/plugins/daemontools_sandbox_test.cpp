@@ -116,7 +116,8 @@ TEST_F(DaemontoolsSandbox, TheDragomanBaselinePassesOnEveryRelease) {
     EXPECT_EQ(egg["plugin"], "eggmonster");
     bool phoned_home = false;
     for (const auto& c : egg["checks"])
-      if (c["name"].get<std::string>().starts_with("A: the agent phones home")) phoned_home = c["passed"];
+      if (c["name"].get<std::string>().starts_with("A: the agent phones home"))
+        phoned_home = c["passed"];
     EXPECT_TRUE(phoned_home) << rel["release"] << ": " << egg["checks"];
     const json& sso = rel["steps"][5];
     EXPECT_EQ(sso["plugin"], "sso");

@@ -18,8 +18,7 @@ const fs::path kAgentSource = fs::path(BOOTSTRAP_SOURCE_DIR) / "tests/fixtures/e
 
 class EggmonsterSandbox : public SandboxCheckTest {
  protected:
-  EggmonsterSandbox()
-      : SandboxCheckTest({"svscan", "supervise", "multilog", "monster_launchd"}) {}
+  EggmonsterSandbox() : SandboxCheckTest({"svscan", "supervise", "multilog", "monster_launchd"}) {}
 
   // The agent's wheel in dir/eggs, built from the fixture with `replaced` files (relative
   // path -> content) written over it.
@@ -27,9 +26,9 @@ class EggmonsterSandbox : public SandboxCheckTest {
     fs::path src = dir.path() / "agent-src";
     fs::copy(kAgentSource, src, fs::copy_options::recursive);
     for (const auto& [file, content] : replaced) std::ofstream(src / file) << content;
-    auto r = testing::run({"/bin/sh", std::string(BOOTSTRAP_SOURCE_DIR) +
-                                          "/tests/fixtures/python/build_wheel.sh",
-                           src.string(), (dir.path() / "eggs").string()});
+    auto r = testing::run(
+        {"/bin/sh", std::string(BOOTSTRAP_SOURCE_DIR) + "/tests/fixtures/python/build_wheel.sh",
+         src.string(), (dir.path() / "eggs").string()});
     ASSERT_EQ(r.status, 0) << r.out << r.err;
   }
   testing::Ran check_agent(const std::string& extra_keys,
@@ -38,10 +37,13 @@ class EggmonsterSandbox : public SandboxCheckTest {
         "  - python:\n"
         "  - daemontools:\n"
         "  - eggmonster:\n"
-        "      master: " + master + "\n"
+        "      master: " +
+        master +
+        "\n"
         "      cheeseshop: http://pypi.example.org/simple\n"
         "      package: eggmonster==6.1\n"
-        "      find_links: eggs\n" + extra_keys);
+        "      find_links: eggs\n" +
+        extra_keys);
   }
   json step() { return release()["steps"][2]; }
   std::string detail_of(const std::string& check) {
@@ -63,15 +65,18 @@ TEST_F(EggmonsterSandbox, TheAgentIsSupervisedAndPhonesHomeWithItsHostId) {
   auto r = check_agent("      host_id: node-7\n      user: apps\n");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_EQ(step()["plugin"], "eggmonster");
-  for (const char* name :
-       {"the agent /opt/eggmonster/bin/monster_launchd is installed",
-        "/opt/eggmonster has eggmonster==6.1", "service eggmonster-launchd stays up (same pid after 1.1 s)",
-        "service eggmonster-launchd's log (multilog) is up", kPhonesHomeAsNode7})
+  for (const char* name : {"the agent /opt/eggmonster/bin/monster_launchd is installed",
+                           "/opt/eggmonster has eggmonster==6.1",
+                           "service eggmonster-launchd stays up (same pid after 1.1 s)",
+                           "service eggmonster-launchd's log (multilog) is up", kPhonesHomeAsNode7})
     EXPECT_TRUE(passed(name)) << name << ": " << step()["checks"];
   EXPECT_EQ(detail_of(kPhonesHomeAsNode7),
-            "host id 'node-7', eggmonster 6.1, stayed connected through noop heartbeats");
-  EXPECT_NE(r.out.find("host id 'node-7', eggmonster 6.1"), std::string::npos)
-      << "the phone-home is a headline of the report\n" << r.out;
+            "the agent connected to eggmaster.example.org:8001 as 'node-7' (eggmonster 6.1) and "
+            "stayed connected through noop heartbeats");
+  EXPECT_NE(r.out.find("  the agent connected to eggmaster.example.org:8001 as 'node-7'"),
+            std::string::npos)
+      << "the phone-home is a headline of the report\n"
+      << r.out;
 }
 
 TEST_F(EggmonsterSandbox, AMasterTheAgentCannotReachFailsNamingItAndTheAgentsLog) {
@@ -83,7 +88,9 @@ TEST_F(EggmonsterSandbox, AMasterTheAgentCannotReachFailsNamingItAndTheAgentsLog
   EXPECT_TRUE(v["repeatable"]["passed"]) << v;
   EXPECT_FALSE(v["verified"]["passed"]);
   std::string d = detail_of("the agent phones home: it connects to 192.0.2.10:8001 as 'node-7'");
-  EXPECT_NE(d.find("no connection from the agent to 192.0.2.10:8001 within 10 s"), std::string::npos) << d;
+  EXPECT_NE(d.find("no connection from the agent to 192.0.2.10:8001 within 10 s"),
+            std::string::npos)
+      << d;
   EXPECT_NE(d.find("192.0.2.10 is an address, not a host name"), std::string::npos) << d;
   // The agent's own words, from its multilog log.
   EXPECT_NE(d.find("last lines of its log:"), std::string::npos) << d;

@@ -35,8 +35,8 @@ TEST_F(EggmonsterConfig, NeedsDaemontoolsEarlierAndFetchesTheVenvModule) {
   std::vector<Service> services;
   ASSERT_FALSE(c.steps[1].instance.port().services(services));
   EXPECT_TRUE(services.empty()) << "the agent runs under svscan, not as a service of its own";
-  EXPECT_NE(error_of(kMinimal + kDaemontools).find(
-                ":4:5: eggmonster needs a daemontools step earlier in the baseline"),
+  EXPECT_NE(error_of(kMinimal + kDaemontools)
+                .find(":4:5: eggmonster needs a daemontools step earlier in the baseline"),
             std::string::npos);
 }
 
@@ -91,15 +91,16 @@ TEST_F(EggmonsterConfig, MasterUrlsAreReadTheWayTheAgentReadsThem) {
 TEST_F(EggmonsterConfig, BadValuesAreRefusedWhereTheyAre) {
   std::string file = (dir.path() / "t.yaml").string();
   EXPECT_EQ(error_of(kDaemontools + kMinimal + "      host_id: 'node 7'\n"),
-            file + ":9:16: 'host_id' is 'hostname' (the node's name) or a host id of "
-                   "[A-Za-z0-9._-], not 'node 7'");
+            file +
+                ":9:16: 'host_id' is 'hostname' (the node's name) or a host id of "
+                "[A-Za-z0-9._-], not 'node 7'");
   EXPECT_EQ(error_of(kDaemontools + kMinimal + "      user: 'a:b'\n"),
             file + ":9:13: 'user' is not a user name: 'a:b'");
   EXPECT_EQ(error_of(kDaemontools + kMinimal + "      venv: /\n"),
             file + ":9:13: the agent's venv cannot be '/'");
-  EXPECT_NE(error_of(kDaemontools + "  - eggmonster:\n      master: http://m:8000\n")
-                .find("cheeseshop"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(kDaemontools + "  - eggmonster:\n      master: http://m:8000\n").find("cheeseshop"),
+      std::string::npos);
   EXPECT_NE(error_of(kDaemontools + kMinimal + "      find_links: no-such-folder\n")
                 .find(":9:19: 'find_links' folder 'no-such-folder' not found"),
             std::string::npos);
