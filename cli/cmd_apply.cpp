@@ -12,8 +12,10 @@
 #include "bootstrap/system_error.hpp"
 #include "bootstrap/exit_codes.hpp"
 #include "bootstrap/plan_report.hpp"
+#include "bootstrap/prepare.hpp"
 #include "bootstrap/root_host.hpp"
 #include "commands.hpp"
+#include "for_real.hpp"
 
 namespace bootstrap::cli {
 
@@ -25,6 +27,7 @@ struct ApplyOptions {
   std::vector<std::string> only;
   bool for_real = false;
   bool no_verify = false;
+  ForRealOptions real;
 };
 // --only: keep the steps of the named plugins, saying which are skipped.
 void select_steps(ConfiguredBaseline& configured, const std::vector<std::string>& only, Console& console) {
@@ -55,40 +58,12 @@ int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Cons
   sandbox::ImageStore store(options.cache_root);
   auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
   sandbox::Image image = store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
-  ReleaseReport fetch_report;
-  LayersInUse in_use;
-  auto fetch = prepare_fetch_layer(configured, image.name, image.root, image.digest, options, fetch_report, progress, in_use);
-  // Apply in one sandbox, keeping its changes in a scratch upper; the checks in a second one
-  // over them, where setuid programs work (sudo), as in check.
-  sandbox::Scratch scratch(options.cache_root);
-  sandbox::Spec spec;
-  if (!fetch.empty()) spec.lowers.push_back(fetch);
-  spec.lowers.push_back(image.root);
-  spec.upper = scratch.upper();
-  spec.work = scratch.work();
-  std::vector<int> all;
-  for (const auto& s : configured.steps) all.push_back(s.step.index);
   console.progress(fmt::format("==> applying '{}' ({} steps) in a disposable sandbox of {}", baseline.name,
                                configured.steps.size(), image.name));
-  StepsResult r = SandboxedSteps::start(configured, spec, {all, {}}).finish();
-  if (r.ok() && !opts.no_verify) {
-    sandbox::Spec checks;
-    checks.lowers = {scratch.upper()};
-    checks.lowers.insert(checks.lowers.end(), spec.lowers.begin(), spec.lowers.end());
-    checks.setuid_programs = true;
-    StepsResult v = SandboxedSteps::start(configured, checks, {{}, all}).finish();
-    r.verified = std::move(v.verified);
-    if (!v.crash.empty()) r.crash = v.crash;
-  }
+  Prepared p = prepare(configured, image, options, progress, !opts.no_verify);
+  const StepsResult& r = p.steps;
   console.clear_status();
-  ApplyReport report;
-  report.steps = r.applied;
-  for (const auto& v : r.verified)
-    for (auto& s : report.steps)
-      if (s.index == v.index) {
-        s.checks = v.checks;
-        if (v.error && !s.error) s.error = v.error;
-      }
+  ApplyReport report = report_of(r);
   print_apply_report(console, configured, report, global.verbose > 0);
   if (!r.crash.empty() && r.crashed_step < 0) console.error("the sandbox " + r.crash);
   return r.ok() ? kExitOk : kExitFailed;
@@ -114,29 +89,49 @@ void add_apply_command(CLI::App& app, Action& action) {
       ->excludes("--root");
   cmd->add_option("--only", opts->only, "Apply only the steps of these plugins (comma separated)")
       ->delimiter(',');
-  cmd->add_flag("--for-real", opts->for_real, "Allow applying to this machine's / (operators only)");
+  cmd->add_flag("--for-real", opts->for_real,
+                "Apply to this host (or to --root DIR standing for one) the way a passing check "
+                "proved: plan, journaled commit, checks again; 'bootstrap rollback' undoes it");
+  cmd->add_option("--plan", opts->real.plan, "With --for-real: commit this saved plan ('bootstrap plan -o')")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--record", opts->real.record,
+                  "With --for-real: the record of a passing check made elsewhere ('check --record-out')")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--yes,-y", opts->real.yes, "With --for-real: commit without asking on a terminal");
+  cmd->add_flag("--skip-record", opts->real.skip_record,
+                "With --for-real: apply without a passing check's record (said loudly)");
   cmd->add_flag("--no-verify", opts->no_verify, "Skip the plugins' checks after applying");
   cmd->callback([&action, opts] {
     action = [opts](const GlobalOptions& global) {
       Console console = global.console();
       if (!opts->image.empty()) return apply_in_sandbox(*opts, global, console);
-      if (opts->root.empty()) {
-        if (!opts->for_real) {
-          console.error(
-              "refusing to apply to this machine's / without --for-real; use --root DIR to apply "
-              "to a directory, or 'bootstrap check' to try the baseline in sandboxes");
+      if (opts->root.empty() && !opts->for_real) {
+        console.error(
+            "refusing to apply to this machine's / without --for-real; use --root DIR to apply "
+            "to a directory, or 'bootstrap check' to try the baseline in sandboxes");
+        return kExitUsage;
+      }
+      bool real_only = !opts->real.plan.empty() || !opts->real.record.empty() || opts->real.yes ||
+                       opts->real.skip_record;
+      if (real_only && !opts->for_real) {
+        console.error("--plan, --record, --yes and --skip-record go with --for-real");
+        return kExitUsage;
+      }
+      if (opts->for_real) {
+        if (!opts->only.empty()) {
+          console.error("--only does not go with --for-real: a check proved the whole baseline");
           return kExitUsage;
         }
-        console.error(
-            "apply --for-real on / needs a passing check record and the journal, which this "
-            "version does not have yet; nothing was changed");
-        return kExitUsage;
+        ConfiguredBaseline configured = load_configured(global, opts->baseline);
+        ForRealOptions real = opts->real;
+        real.root = opts->root;
+        return apply_for_real(configured, real, global);
       }
       ConfiguredBaseline configured = load_configured(global, opts->baseline);
       const Baseline& baseline = configured.baseline;
       select_steps(configured, opts->only, console);
       std::filesystem::path root = std::filesystem::canonical(opts->root);
-      if (root == "/" && !opts->for_real) {
+      if (root == "/") {
         console.error("--root / is this machine's root; that needs --for-real");
         return kExitUsage;
       }

@@ -32,6 +32,7 @@ struct CheckFlags {
   bool no_cache = false;
   bool strict_times = false;
   bool no_record = false;
+  std::string record_out;
   int jobs = 1;
 };
 
@@ -150,6 +151,23 @@ std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured, con
   return reports;
 }
 
+// {"schema_version": 1, "records": [...]}: the records of the releases that passed.
+void write_record_file(const std::string& file, const ConfiguredBaseline& configured,
+                       const std::vector<ReleaseReport>& reports, Console& console) {
+  std::string records;
+  std::size_t n = 0;
+  for (const ReleaseReport& r : reports) {
+    if (!r.passed()) continue;
+    records += std::string(n++ ? ",\n" : "") + record_json(configured, r);
+  }
+  if (n == 0) {
+    console.warn("no release passed: no record written to " + file);
+    return;
+  }
+  write_file(file, "{\"schema_version\": 1, \"records\": [\n" + records + "\n]}\n");
+  console.progress("records of " + std::to_string(n) + " passing release(s) written to " + file);
+}
+
 }  // namespace
 
 void add_check_command(CLI::App& app, Action& action) {
@@ -172,6 +190,9 @@ void add_check_command(CLI::App& app, Action& action) {
   cmd->add_option("--jobs,-j", f->jobs, "Check this many releases at once (each in its own process)")
       ->check(CLI::Range(1, 16));
   cmd->add_flag("--no-record", f->no_record, "Do not write a record when the check passes");
+  cmd->add_option("--record-out", f->record_out,
+                  "Also write the records of the releases that passed to this file, for "
+                  "'apply --for-real --record FILE' on hosts elsewhere");
   cmd->callback([&action, f] {
     action = [f](const GlobalOptions& global) {
       Console console = global.console();
@@ -214,6 +235,7 @@ void add_check_command(CLI::App& app, Action& action) {
           console.debug("record: " + file.string());
         }
       }
+      if (!f->record_out.empty()) write_record_file(f->record_out, configured, reports, console);
       print_check_report(console, configured, reports, f->show_changes);
       if (!f->json_file.empty()) write_file(f->json_file, check_json(configured, reports));
       if (!f->junit_file.empty()) write_file(f->junit_file, check_junit(configured, reports));

@@ -58,5 +58,8 @@ void add_run_command(CLI::App& app, Action& action);
 void add_shell_command(CLI::App& app, Action& action);
 void add_image_command(CLI::App& app, Action& action);
 void add_gc_command(CLI::App& app, Action& action);
+void add_plan_command(CLI::App& app, Action& action);
+void add_history_command(CLI::App& app, Action& action);
+void add_rollback_command(CLI::App& app, Action& action);
 
 }  // namespace bootstrap::cli

@@ -24,7 +24,10 @@ int run_main(int argc, char** argv) {
   add_plugins_command(app, action);
   add_check_command(app, action);
   add_records_command(app, action);
+  add_plan_command(app, action);
   add_apply_command(app, action);
+  add_history_command(app, action);
+  add_rollback_command(app, action);
   add_run_command(app, action);
   add_shell_command(app, action);
   add_image_command(app, action);

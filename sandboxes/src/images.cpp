@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -31,6 +32,7 @@
 #include <sstream>
 
 #include "bootstrap/digest.hpp"
+#include "bootstrap/openat2.hpp"
 #include "bootstrap/sandbox/apt_sources.hpp"
 #include "bootstrap/sandbox/lock.hpp"
 #include "bootstrap/sandbox/tree.hpp"
@@ -69,8 +71,19 @@ std::string read_text(const fs::path& p) {
   return s.str();
 }
 
-std::string os_release_field(const std::string& key) {
-  std::istringstream in(read_text("/etc/os-release"));
+// A field of root's os-release (/etc/os-release is a relative symlink on Debian: followed
+// inside the root, never out of it).
+std::string os_release_field(const fs::path& root, const std::string& key) {
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  UniqueFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(root_fd ? openat2_retrying(root_fd.get(), "etc/os-release", how) : -1);
+  if (!fd) return "";
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(key + "=", 0) != 0) continue;
     std::string v = line.substr(key.size() + 1);
@@ -131,14 +144,7 @@ Image load_image(const std::string& name, const fs::path& dir) {
   return img;
 }
 
-Image host_image() {
-  Image img;
-  img.name = "host";
-  img.release = os_release_field("VERSION_CODENAME");
-  img.root = "/";
-  img.digest = digest_of_files({"/etc/os-release", "/var/lib/dpkg/status"});
-  return img;
-}
+Image host_image() { return root_image("/", "host"); }
 
 bool have_program(const std::string& name) {
   const char* path = getenv("PATH");
@@ -295,6 +301,15 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
   }
   if (progress) progress("built " + name);
   return load_image(name, final_dir);
+}
+
+Image root_image(const fs::path& root, const std::string& name) {
+  Image img;
+  img.name = name;
+  img.release = os_release_field(root, "VERSION_CODENAME");
+  img.root = root;
+  img.digest = digest_of_files({root / "etc/os-release", root / "var/lib/dpkg/status"});
+  return img;
 }
 
 std::vector<Image> ImageStore::list() const {

@@ -24,6 +24,9 @@ std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<Re
 
 // /var/lib/bootstrap as root, $XDG_STATE_HOME/bootstrap (or ~/.local/state/bootstrap) otherwise.
 std::filesystem::path default_state_dir();
+// The record of a passing check: the baseline's digest, each plugin's, the image's and the
+// result's, the release and the time (JSON).
+std::string record_json(const ConfiguredBaseline& baseline, const ReleaseReport& report);
 // Writes the record of a passing check; returns its path.
 std::filesystem::path write_record(const std::filesystem::path& state_dir, const ConfiguredBaseline& baseline,
                                    const ReleaseReport& report);

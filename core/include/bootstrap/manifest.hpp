@@ -42,6 +42,9 @@ struct ManifestEntry {
 std::string_view to_string(ManifestEntry::Type type);
 // One line: "file 0644 0:0 12 bytes xxh3-128:ab12cd34ef56…", "symlink -> /x", "removed".
 std::string describe(const ManifestEntry& entry);
+// One entry as in a manifest's JSON, and back (throws std::invalid_argument on bad input).
+nlohmann::json entry_to_json(const ManifestEntry& entry);
+ManifestEntry entry_from_json(const nlohmann::json& j);
 // "xxh3-128:ab12cd34ef56…": enough digits to tell two contents apart in a message.
 std::string short_digest(std::string_view digest);
 

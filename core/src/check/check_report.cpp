@@ -291,7 +291,7 @@ fs::path default_state_dir() {
   return fs::path(home != nullptr ? home : "/tmp") / ".local/state/bootstrap";
 }
 
-fs::path write_record(const fs::path& state_dir, const ConfiguredBaseline& baseline, const ReleaseReport& r) {
+std::string record_json(const ConfiguredBaseline& baseline, const ReleaseReport& r) {
   json plugins = json::object();
   for (const auto& s : baseline.steps) plugins[s.step.plugin] = s.instance.plugin().digest();
   json record = {{"schema_version", 1},
@@ -304,6 +304,11 @@ fs::path write_record(const fs::path& state_dir, const ConfiguredBaseline& basel
                  {"image_digest", r.image_digest},
                  {"manifest_digest", r.manifest_digest},
                  {"time", iso_now()}};
+  return record.dump(2);
+}
+
+fs::path write_record(const fs::path& state_dir, const ConfiguredBaseline& baseline, const ReleaseReport& r) {
+  std::string record = record_json(baseline, r);
   fs::path dir = state_dir / "records";
   fs::create_directories(dir);
   std::string safe_image = r.image;
@@ -312,7 +317,7 @@ fs::path write_record(const fs::path& state_dir, const ConfiguredBaseline& basel
   fs::path tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << record.dump(2) << "\n";
+    out << record << "\n";
     out.flush();
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
   }

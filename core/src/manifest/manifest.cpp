@@ -138,32 +138,57 @@ std::string Manifest::digest(bool include_mtime) const {
   return h.finish().text();
 }
 
+nlohmann::json entry_to_json(const ManifestEntry& e) {
+  nlohmann::json j;
+  j["path"] = e.path;
+  j["type"] = to_string(e.type);
+  if (e.type != Type::Whiteout) {
+    j["mode"] = fmt::format("{:04o}", e.mode);
+    j["uid"] = e.uid;
+    j["gid"] = e.gid;
+  }
+  if (e.type == Type::File || e.type == Type::Symlink) j["size"] = e.size;
+  if (!e.digest.empty()) j["digest"] = e.digest;
+  if (e.type == Type::Symlink) j["target"] = e.link_target;
+  if (!e.xattrs.empty()) {
+    auto x = nlohmann::json::object();
+    for (const auto& [k, v] : e.xattrs) x[k] = encode_value(v);
+    j["xattrs"] = std::move(x);
+  }
+  if (e.opaque) j["opaque"] = true;
+  if (e.type == Type::CharDev || e.type == Type::BlockDev) {
+    j["rdev"] = {major(e.rdev), minor(e.rdev)};
+  }
+  if (e.mtime_ns != 0) j["mtime_ns"] = e.mtime_ns;
+  return j;
+}
+
+ManifestEntry entry_from_json(const nlohmann::json& x) {
+  ManifestEntry e;
+  e.path = x.at("path").get<std::string>();
+  if (!e.path.starts_with('/')) throw std::invalid_argument("manifest: relative path " + e.path);
+  e.type = type_from_string(x.at("type").get<std::string>());
+  e.mode = static_cast<unsigned>(std::stoul(x.value("mode", std::string("0")), nullptr, 8));
+  e.uid = x.value("uid", uid_t{0});
+  e.gid = x.value("gid", gid_t{0});
+  e.size = x.value("size", std::uint64_t{0});
+  e.digest = x.value("digest", std::string());
+  e.link_target = x.value("target", std::string());
+  if (auto it = x.find("xattrs"); it != x.end()) {
+    for (const auto& [k, v] : it->items()) e.xattrs.emplace_back(k, decode_value(v.get<std::string>()));
+    std::sort(e.xattrs.begin(), e.xattrs.end());
+  }
+  e.opaque = x.value("opaque", false);
+  if (auto it = x.find("rdev"); it != x.end()) {
+    e.rdev = makedev(it->at(0).get<unsigned>(), it->at(1).get<unsigned>());
+  }
+  e.mtime_ns = x.value("mtime_ns", std::int64_t{0});
+  return e;
+}
+
 nlohmann::json Manifest::to_json() const {
   auto list = nlohmann::json::array();
-  for (const auto& e : entries_) {
-    nlohmann::json j;
-    j["path"] = e.path;
-    j["type"] = to_string(e.type);
-    if (e.type != Type::Whiteout) {
-      j["mode"] = fmt::format("{:04o}", e.mode);
-      j["uid"] = e.uid;
-      j["gid"] = e.gid;
-    }
-    if (e.type == Type::File || e.type == Type::Symlink) j["size"] = e.size;
-    if (!e.digest.empty()) j["digest"] = e.digest;
-    if (e.type == Type::Symlink) j["target"] = e.link_target;
-    if (!e.xattrs.empty()) {
-      auto x = nlohmann::json::object();
-      for (const auto& [k, v] : e.xattrs) x[k] = encode_value(v);
-      j["xattrs"] = std::move(x);
-    }
-    if (e.opaque) j["opaque"] = true;
-    if (e.type == Type::CharDev || e.type == Type::BlockDev) {
-      j["rdev"] = {major(e.rdev), minor(e.rdev)};
-    }
-    if (e.mtime_ns != 0) j["mtime_ns"] = e.mtime_ns;
-    list.push_back(std::move(j));
-  }
+  for (const auto& e : entries_) list.push_back(entry_to_json(e));
   return {{"schema_version", 1}, {"algorithm", kDigestAlgorithm}, {"entries", std::move(list)}};
 }
 
@@ -177,28 +202,7 @@ Manifest Manifest::from_json(const nlohmann::json& j) {
                                 j.value("algorithm", nlohmann::json()).dump());
   }
   std::vector<ManifestEntry> entries;
-  for (const auto& x : j.at("entries")) {
-    ManifestEntry e;
-    e.path = x.at("path").get<std::string>();
-    if (!e.path.starts_with('/')) throw std::invalid_argument("manifest: relative path " + e.path);
-    e.type = type_from_string(x.at("type").get<std::string>());
-    e.mode = static_cast<unsigned>(std::stoul(x.value("mode", std::string("0")), nullptr, 8));
-    e.uid = x.value("uid", uid_t{0});
-    e.gid = x.value("gid", gid_t{0});
-    e.size = x.value("size", std::uint64_t{0});
-    e.digest = x.value("digest", std::string());
-    e.link_target = x.value("target", std::string());
-    if (auto it = x.find("xattrs"); it != x.end()) {
-      for (const auto& [k, v] : it->items()) e.xattrs.emplace_back(k, decode_value(v.get<std::string>()));
-      std::sort(e.xattrs.begin(), e.xattrs.end());
-    }
-    e.opaque = x.value("opaque", false);
-    if (auto it = x.find("rdev"); it != x.end()) {
-      e.rdev = makedev(it->at(0).get<unsigned>(), it->at(1).get<unsigned>());
-    }
-    e.mtime_ns = x.value("mtime_ns", std::int64_t{0});
-    entries.push_back(std::move(e));
-  }
+  for (const auto& x : j.at("entries")) entries.push_back(entry_from_json(x));
   return Manifest(std::move(entries));
 }
 

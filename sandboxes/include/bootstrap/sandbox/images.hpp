@@ -36,6 +36,10 @@ class ImageStore {
   std::filesystem::path root_;
 };
 
+// A directory tree standing for a host (apply --for-real --root DIR; "/" is `host`) as an
+// image: its release from its os-release, a digest of its os-release and dpkg status.
+Image root_image(const std::filesystem::path& root, const std::string& name);
+
 // The default cache root: /var/cache/bootstrap as root, $XDG_CACHE_HOME/bootstrap otherwise.
 std::filesystem::path default_cache_root();
 

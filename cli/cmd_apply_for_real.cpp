@@ -1,0 +1,163 @@
+// apply --for-real: change a live host (or --root DIR standing for one) the way a passing
+// check proved, journaled and roll-back-able (see commit.hpp for how a commit is made).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "bootstrap/check_report.hpp"
+#include "bootstrap/commit.hpp"
+#include "bootstrap/exit_codes.hpp"
+#include "bootstrap/journal.hpp"
+#include "bootstrap/plan_report.hpp"
+#include "bootstrap/record_gate.hpp"
+#include "bootstrap/sandboxed_steps.hpp"
+#include "for_real.hpp"
+
+namespace bootstrap::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool record_gate(const ConfiguredBaseline& baseline, const Target& target, const ForRealOptions& opts,
+                 Console& console) {
+  if (opts.skip_record) {
+    console.warn("--skip-record: applying '" + baseline.baseline.name + "' to " + target.root.string() +
+                 " without a passing check's record for this baseline, these plugins and " +
+                 target.image.release + ": nothing proved it repeatable, idempotent or verified");
+    return true;
+  }
+  std::vector<fs::path> files =
+      opts.record.empty() ? record_files(default_state_dir()) : std::vector<fs::path>{opts.record};
+  RecordVerdict v = find_record(baseline, target.image.release, files);
+  if (!v.proven) {
+    console.error(v.why);
+    return false;
+  }
+  console.progress("proved by " + v.record);
+  return true;
+}
+
+bool confirmed(Console& console, const ChangePlan& plan) {
+  if (!::isatty(STDIN_FILENO)) return true;
+  std::cerr << fmt::format("commit these {} changes to {}? [y/N] ", plan.changes.size(), plan.target) << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "yes") return true;
+  console.progress("nothing was changed");
+  return false;
+}
+
+// The saved plan, if it is still what the target is; nullopt after saying why not.
+std::optional<ChangePlan> saved_plan(const ConfiguredBaseline& baseline, const Target& target,
+                                     const std::string& dir, Console& console) {
+  ChangePlan plan = load_plan(dir);
+  if (plan.baseline_digest != baseline.baseline.digest) {
+    console.error("the plan " + dir + " was made from another version of " + baseline.baseline.file.string());
+    return std::nullopt;
+  }
+  if (fs::path(plan.target) != target.root) {
+    console.error("the plan " + dir + " is for " + plan.target + ", not " + target.root.string());
+    return std::nullopt;
+  }
+  auto stale = stale_paths(plan.changes, *target.tree);
+  if (stale.empty()) return plan;
+  std::string list;
+  for (const auto& s : stale) list += "\n  " + s;
+  console.error(fmt::format("the plan {} is stale: {} of its paths changed on {} since {}; make a new plan{}", dir,
+                            stale.size(), target.root.string(), plan.made_at, list));
+  return std::nullopt;
+}
+
+// The checks again, in a sandbox over the committed target.
+bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Console& console, bool verbose) {
+  sandbox::Spec spec;
+  spec.lowers = {target.root};
+  spec.setuid_programs = true;
+  std::vector<int> all;
+  for (const auto& s : baseline.steps) all.push_back(s.step.index);
+  StepsResult v = SandboxedSteps::start(baseline, spec, {{}, all}).finish();
+  ApplyReport report;
+  report.steps = v.verified;
+  std::size_t failed = 0;
+  for (const auto& s : report.steps)
+    for (const auto& c : s.checks) failed += c.passed ? 0 : 1;
+  if (failed > 0 || verbose || !v.crash.empty()) print_apply_report(console, baseline, report, verbose);
+  if (!v.crash.empty()) console.error("the checks' sandbox " + v.crash);
+  return report.verified() && v.crash.empty();
+}
+
+void say_activation(ConfiguredBaseline& baseline, const Target& target, Console& console) {
+  std::string services;
+  for (auto& s : baseline.steps) {
+    std::vector<Service> out;
+    if (s.instance.port().services(out)) continue;
+    for (const auto& svc : out) services += (services.empty() ? "" : ", ") + svc.name + " (" + step_name(s.step) + ")";
+  }
+  if (services.empty()) return;
+  if (target.root != "/")
+    console.progress("not started: " + services + ": " + target.root.string() +
+                     " is a directory, not this running host; its init starts them when it boots");
+  else
+    console.warn("start or reload with the host's init: " + services +
+                 " (bootstrap does not activate services on a live host yet)");
+}
+
+}  // namespace
+
+int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, const GlobalOptions& global) {
+  Console console = global.console();
+  std::optional<Target> target = open_target(opts.root, console);
+  if (!target) return kExitUsage;
+  if (!record_gate(baseline, *target, opts, console)) return kExitUsage;
+  console.progress(fmt::format("==> applying '{}' ({} steps) for real to {} ({})", baseline.baseline.name,
+                               baseline.steps.size(), target->root.string(), target->image.release));
+  std::optional<Prepared> prepared;
+  std::optional<ChangePlan> plan;
+  fs::path change_set;
+  if (!opts.plan.empty()) {
+    plan = saved_plan(baseline, *target, opts.plan, console);
+    if (!plan) return kExitFailed;
+    change_set = change_set_of(opts.plan);
+  } else {
+    CheckOptions options;
+    options.cache_root = sandbox_cache(global);
+    auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
+    prepared.emplace(prepare(baseline, target->image, options, progress, true));
+    console.clear_status();
+    ApplyReport report = report_of(prepared->steps);
+    if (!report.verified()) {
+      print_apply_report(console, baseline, report, false);
+      console.error("the baseline does not apply and pass its checks on " + target->root.string() +
+                    "; nothing was changed");
+      return kExitFailed;
+    }
+    plan = plan_of(baseline, *target, *prepared);
+    change_set = prepared->upper();
+  }
+  print_plan(console, *plan, global.verbose > 0);
+  if (plan->changes.empty()) {
+    console.progress("nothing to commit: " + target->root.string() + " already is what the baseline makes");
+    return kExitOk;
+  }
+  if (!opts.yes && !confirmed(console, *plan)) return kExitFailed;
+  Journal journal = Journal::begin(*target->tree, *plan);
+  CommitResult r = commit(*target->tree, journal, change_set);
+  if (!r.committed) {
+    console.error(r.error + "; rolled back: " + target->root.string() + " is as it was (journal " + journal.id() + ")");
+    return kExitFailed;
+  }
+  console.out(fmt::format("committed {} paths in {:.2f}s (apply {}; 'bootstrap rollback {}{}' undoes it)",
+                          plan->changes.size(), r.seconds, journal.id(), journal.id(),
+                          target->root == "/" ? "" : " --root " + target->root.string()));
+  say_activation(baseline, *target, console);
+  if (!verify_on_target(baseline, *target, console, global.verbose > 0)) {
+    console.error("the checks fail on " + target->root.string() + " after the commit; 'bootstrap rollback " +
+                  journal.id() + "' undoes it");
+    return kExitFailed;
+  }
+  console.progress("verified on " + target->root.string());
+  return kExitOk;
+}
+
+}  // namespace bootstrap::cli

@@ -1,0 +1,156 @@
+#include "for_real.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "bootstrap/commit.hpp"
+#include "bootstrap/journal.hpp"
+#include "bootstrap/manifest.hpp"
+
+namespace bootstrap::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// Why `root` is not a Debian root, or "".
+std::string not_debian(const fs::path& root, const sandbox::Image& image) {
+  if (image.release.empty())
+    return root.string() + " is not a Debian root: " + (root / "etc/os-release").string() +
+           " names no VERSION_CODENAME";
+  if (!fs::is_regular_file(root / "var/lib/dpkg/status"))
+    return root.string() + " is not a Debian root: it has no var/lib/dpkg/status";
+  return "";
+}
+
+std::string action_word(PlannedAction a) {
+  switch (a) {
+    case PlannedAction::Create: return "create";
+    case PlannedAction::Replace: return "replace";
+    case PlannedAction::Remove: return "remove";
+    case PlannedAction::Retag: return "retag";
+  }
+  return "?";
+}
+
+std::string painted(Console& console, PlannedAction a) {
+  std::string w = fmt::format("{:<8}", action_word(a));
+  if (a == PlannedAction::Create) return console.green(w);
+  if (a == PlannedAction::Remove) return console.red(w);
+  return console.yellow(w);
+}
+
+std::string what_of(const PlannedChange& c) {
+  if (c.action == PlannedAction::Remove) return c.before ? "was " + describe(*c.before) : "";
+  if (c.action == PlannedAction::Create || !c.before) return describe(c.after);
+  return describe(*c.before) + " -> " + describe(c.after);
+}
+
+void print_steps(Console& console, const ChangePlan& plan) {
+  for (const PlannedStep& s : plan.steps) {
+    console.out(console.bold(fmt::format("step {} {}", s.index + 1, s.plugin)) +
+                console.dim(fmt::format("  ({} changes)", s.changes.size())));
+    for (const Change& c : s.changes) {
+      std::string verb = c.kind == ChangeKind::Created    ? "created"
+                         : c.kind == ChangeKind::Modified ? "modified"
+                                                          : "removed";
+      console.out(fmt::format("  {:<9} {}{}", verb, c.what, c.detail.empty() ? "" : "  " + console.dim(c.detail)));
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<Target> open_target(const std::string& root_option, Console& console) {
+  fs::path root = root_option.empty() ? fs::path("/") : fs::canonical(root_option);
+  Target t;
+  t.root = root;
+  t.image = sandbox::root_image(root, root == "/" ? "host" : "root:" + root.string());
+  if (std::string why = not_debian(root, t.image); !why.empty()) {
+    console.error(why);
+    return std::nullopt;
+  }
+  t.tree = std::make_unique<TargetTree>(root);
+  fs::create_directories(root / "var/lib/bootstrap");
+  t.lock = sandbox::FileLock::try_acquire(root / "var/lib/bootstrap/lock");
+  if (!t.lock) {
+    console.error("another bootstrap is applying to or rolling back " + root.string() +
+                  " (it holds " + (root / "var/lib/bootstrap/lock").string() + ")");
+    return std::nullopt;
+  }
+  for (const std::string& line : recover(*t.tree)) console.warn("recovered: " + line);
+  return t;
+}
+
+ChangePlan plan_of(const ConfiguredBaseline& baseline, const Target& target, const Prepared& prepared) {
+  Manifest upper = build_manifest(prepared.upper());
+  ChangePlan plan;
+  plan.baseline = baseline.baseline.name;
+  plan.baseline_file = baseline.baseline.file.string();
+  plan.baseline_digest = baseline.baseline.digest;
+  plan.release = target.image.release;
+  plan.target = target.root.string();
+  plan.made_at = now_iso();
+  plan.change_set = upper.digest();
+  for (const StepReport& s : prepared.steps.applied)
+    plan.steps.push_back({s.index, s.plugin, s.changes});
+  plan.changes = plan_changes(upper, *target.tree);
+  return plan;
+}
+
+void print_plan(Console& console, const ChangePlan& plan, bool verbose) {
+  print_steps(console, plan);
+  console.out(console.bold("paths") + console.dim(fmt::format("  (on {})", plan.target)));
+  std::string folded;  // a created directory whose contents are shown as one line
+  std::size_t inside = 0;
+  auto flush = [&] {
+    if (!folded.empty() && inside > 0)
+      console.out(console.dim(fmt::format("           ... and {} paths inside {} (-v lists them)", inside, folded)));
+    folded.clear();
+    inside = 0;
+  };
+  for (const PlannedChange& c : plan.changes) {
+    if (!folded.empty() && c.path.starts_with(folded + "/") && c.action == PlannedAction::Create) {
+      ++inside;
+      continue;
+    }
+    flush();
+    console.out(fmt::format("  {} {}  {}", painted(console, c.action), c.path, console.dim(what_of(c))));
+    if (!verbose && c.action == PlannedAction::Create && c.after.type == ManifestEntry::Type::Dir) folded = c.path;
+  }
+  flush();
+  console.out(fmt::format("plan: {} paths: {} created, {} replaced, {} removed, {} retagged", plan.changes.size(),
+                          plan.count(PlannedAction::Create), plan.count(PlannedAction::Replace),
+                          plan.count(PlannedAction::Remove), plan.count(PlannedAction::Retag)));
+}
+
+void save_plan(const fs::path& dir, const ChangePlan& plan, const fs::path& change_set) {
+  if (fs::exists(dir)) throw std::runtime_error("plan " + dir.string() + " exists already; choose another name");
+  fs::create_directories(dir);
+  copy_tree(change_set, change_set_of(dir));
+  std::ofstream out(dir / "plan.json");
+  out << plan.to_json().dump(1) << "\n";
+  if (!out.flush()) throw std::runtime_error("cannot write " + (dir / "plan.json").string());
+}
+
+ChangePlan load_plan(const fs::path& dir) {
+  std::ifstream in(dir / "plan.json");
+  if (!in) throw std::runtime_error(dir.string() + " is not a saved plan (no plan.json; 'bootstrap plan -o DIR' makes one)");
+  ChangePlan plan = ChangePlan::from_json(nlohmann::json::parse(in));
+  std::string digest = build_manifest(change_set_of(dir)).digest();
+  if (digest != plan.change_set)
+    throw std::runtime_error("the change set in " + dir.string() + " is not the one its plan describes (" +
+                             digest + ", planned " + plan.change_set + ")");
+  return plan;
+}
+
+}  // namespace bootstrap::cli
