@@ -147,6 +147,8 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
     console.error(r.error + "; rolled back: " + target->root.string() + " is as it was (journal " + journal.id() + ")");
     return kExitFailed;
   }
+  console.debug(fmt::format("commit: staged in {:.3f}s, switched in {:.3f}s, synced in {:.3f}s", r.stage_seconds,
+                            r.switch_seconds, r.sync_seconds));
   console.out(fmt::format("committed {} paths in {:.2f}s (apply {}; 'bootstrap rollback {}{}' undoes it)",
                           plan->changes.size(), r.seconds, journal.id(), journal.id(),
                           target->root == "/" ? "" : " --root " + target->root.string()));

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -80,11 +82,11 @@ std::optional<Target> open_target(const std::string& root_option, Console& conso
     return std::nullopt;
   }
   t.tree = std::make_unique<TargetTree>(root);
-  fs::create_directories(root / "var/lib/bootstrap");
-  t.lock = sandbox::FileLock::try_acquire(root / "var/lib/bootstrap/lock");
+  // flock on the root directory itself: nothing is written to take it.
+  t.lock = sandbox::FileLock::try_acquire(UniqueFd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
   if (!t.lock) {
-    console.error("another bootstrap is applying to or rolling back " + root.string() +
-                  " (it holds " + (root / "var/lib/bootstrap/lock").string() + ")");
+    console.error("another bootstrap is planning, applying to or rolling back " + root.string() +
+                  " (it holds a lock on the directory)");
     return std::nullopt;
   }
   for (const std::string& line : recover(*t.tree)) console.warn("recovered: " + line);

@@ -32,6 +32,7 @@ struct CommitResult {
   std::string error;                  // why it stopped (then it was rolled back)
   std::vector<std::string> changed;   // paths that differed from the plan
   double seconds = 0;
+  double stage_seconds = 0, switch_seconds = 0, sync_seconds = 0;  // parts of `seconds`
 };
 
 // Commits `journal`'s plan, reading new content from the change set in `upper_dir`.

@@ -25,12 +25,15 @@ class TargetTree {
   int root_fd() const { return root_fd_.get(); }
 
   // The state of `path` ("/etc/x"): type, mode, owner, size, content digest, link target,
-  // xattrs; nullopt when nothing is there.
-  std::optional<ManifestEntry> read(const std::string& path) const;
+  // xattrs; nullopt when nothing is there. Without `digest`, files are not read (digest "").
+  std::optional<ManifestEntry> read(const std::string& path, bool digest = true) const;
   // lstat of `path`; nullopt when missing.
   std::optional<struct stat> lstat(const std::string& path) const;
   // The directory holding `path` (opened O_PATH inside the root) and the last component.
+  // The last directory opened is remembered (paths come in order, siblings together): call
+  // forget() after moving or removing a directory.
   std::pair<UniqueFd, std::string> parent(const std::string& path) const;
+  void forget() const;
   // Names in a directory of the target, sorted.
   std::vector<std::string> list(const std::string& path) const;
 
@@ -38,8 +41,13 @@ class TargetTree {
   std::string shown(const std::string& path) const;
 
  private:
+  // The directory of `path`, or an empty fd with errno set.
+  UniqueFd open_parent(const std::string& path, std::string& name) const;
+
   std::filesystem::path root_;
   UniqueFd root_fd_;
+  mutable std::string last_dir_;
+  mutable UniqueFd last_fd_;
 };
 
 // Copies the tree `from` to `to` (which must not exist): owners, modes, xattrs (overlay's
@@ -48,5 +56,7 @@ void copy_tree(const std::filesystem::path& from, const std::filesystem::path& t
 
 // Two states of one path are the same for the plan (mtimes and opaqueness aside).
 bool same_state(const ManifestEntry& a, const ManifestEntry& b);
+// The same, but for the content digests (a path read without them).
+bool same_shape(const ManifestEntry& a, const ManifestEntry& b);
 
 }  // namespace bootstrap

@@ -68,6 +68,9 @@ struct Commit {
   Syncer sync;
   // Hard links within the change set: (dev, inode) of its copy -> the first path staged for it.
   std::map<std::pair<dev_t, ino_t>, std::size_t> linked;
+  // What stage saw of each path it will replace in place (after saving it), to tell at the
+  // switch whether anything wrote to it meanwhile.
+  std::map<std::size_t, struct stat> staged;
 
   const std::vector<PlannedChange>& changes() const { return journal.plan().changes; }
   std::string backup(std::size_t n) const { return Journal::backup_name(n); }
@@ -112,9 +115,13 @@ struct Commit {
       case PlannedAction::Replace:
         if (to_dir) {
           tree_ops::move_away(dir.get(), name, journal.backup_dir(), backup(n));
+          target.forget();
           tree_ops::make_dir(dir.get(), name, c.after);
         } else {
-          if (!from_dir) tree_ops::save_link(dir.get(), name, journal.backup_dir(), backup(n));
+          if (!from_dir) {
+            tree_ops::save_link(dir.get(), name, journal.backup_dir(), backup(n));
+            remember(dir.get(), name, n);
+          }
           make_new(dir.get(), n, c);
         }
         break;
@@ -138,6 +145,7 @@ struct Commit {
         if (from_dir) {
           expect_as_planned(c);
           tree_ops::move_away(dir.get(), name, journal.backup_dir(), backup(n));
+          target.forget();
           rename_new(dir.get(), temp, name, c.path, false);
         } else {
           expect_saved(dir.get(), name, n, c.path);
@@ -151,6 +159,7 @@ struct Commit {
       case PlannedAction::Remove:
         expect_as_planned(c);
         tree_ops::move_away(dir.get(), name, journal.backup_dir(), backup(n));
+        target.forget();
         break;
     }
   }
@@ -165,37 +174,62 @@ struct Commit {
     }
   }
 
-  // The path is still the inode the journal saved (when the backup is a link to it).
-  void expect_saved(int dir, const std::string& name, std::size_t n, const std::string& path) {
-    struct stat now {}, saved {};
-    if (::fstatat(dir, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0)
-      throw TargetChanged(path + ": removed during the commit");
-    if (::fstatat(journal.backup_dir(), backup(n).c_str(), &saved, AT_SYMLINK_NOFOLLOW) != 0)
-      throw SystemError("fstatat(backup " + backup(n) + ")", errno);
-    if (now.st_dev == saved.st_dev && now.st_ino != saved.st_ino)
-      throw TargetChanged(path + ": replaced during the commit");
+  void remember(int dir, const std::string& name, std::size_t n) {
+    struct stat st {};
+    if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      throw SystemError("fstatat(" + name + ")", errno);
+    staged[n] = st;
   }
 
-  void run() {
+  // The path is still what stage saved: the same inode, not written to since.
+  void expect_saved(int dir, const std::string& name, std::size_t n, const std::string& path) {
+    struct stat now {};
+    if (::fstatat(dir, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0)
+      throw TargetChanged(path + ": removed during the commit");
+    const struct stat& then = staged.at(n);
+    auto same_time = [](const timespec& a, const timespec& b) {
+      return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+    };
+    if (now.st_dev != then.st_dev || now.st_ino != then.st_ino)
+      throw TargetChanged(path + ": replaced during the commit");
+    if (now.st_size != then.st_size || !same_time(now.st_mtim, then.st_mtim) ||
+        !same_time(now.st_ctim, then.st_ctim) || now.st_mode != then.st_mode)
+      throw TargetChanged(path + ": written to during the commit");
+  }
+
+  void run(CommitResult& r) {
     commit_point(1);
     std::size_t count = changes().size();
+    auto t = Clock::now();
     for (std::size_t n = 0; n < count; ++n) {
       stage(n);
       if (n == count / 2) commit_point(2);
     }
+    r.stage_seconds = since(t);
+    t = Clock::now();
     sync.sync_all();
+    r.sync_seconds = since(t);
     commit_point(3);
+    t = Clock::now();
     for (std::size_t n = 0; n < count; ++n) {
       switch_one(n);
       if (n == count / 2) commit_point(4);
     }
+    r.switch_seconds = since(t);
+    t = Clock::now();
     sync.sync_all();
+    r.sync_seconds += since(t);
     commit_point(5);
     journal.set_state(JournalState::Committed,
                       std::to_string(count) + " paths committed");
     commit_point(6);
   }
 };
+
+bool has_temp(const PlannedChange& c) {
+  bool to_dir = c.after.type == Type::Dir;
+  return (c.action == PlannedAction::Create || c.action == PlannedAction::Replace) && !to_dir;
+}
 
 // Undoes change n, whatever part of it was done.
 void undo(const TargetTree& target, Journal& journal, std::size_t n, std::vector<std::string>& notes) {
@@ -208,20 +242,26 @@ void undo(const TargetTree& target, Journal& journal, std::size_t n, std::vector
     if (e.error_number() == ENOENT) return;  // its parent was never made
     throw;
   }
-  tree_ops::remove_any(dir.get(), journal.temp_name(n));
+  if (has_temp(c) && ::unlinkat(dir.get(), journal.temp_name(n).c_str(), 0) != 0 && errno != ENOENT)
+    throw SystemError("unlinkat(" + journal.temp_name(n) + ")", errno);
   std::string backup = Journal::backup_name(n);
-  bool saved = tree_ops::exists(journal.backup_dir(), backup);
   switch (c.action) {
     case PlannedAction::Create:
       if (c.after.type != Type::Dir) {
-        tree_ops::remove_any(dir.get(), name);
-      } else if (::unlinkat(dir.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-        notes.push_back(c.path + ": not removed (" + std::string(std::strerror(errno)) + ")");
+        if (::unlinkat(dir.get(), name.c_str(), 0) != 0 && errno != ENOENT)
+          throw SystemError("unlinkat(" + c.path + ")", errno);
+      } else {
+        if (::unlinkat(dir.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+          notes.push_back(c.path + ": not removed (" + std::string(std::strerror(errno)) + ")");
+        target.forget();
       }
       break;
     case PlannedAction::Replace:
     case PlannedAction::Remove:
-      if (saved) tree_ops::put_back(journal.backup_dir(), backup, dir.get(), name);
+      if (tree_ops::exists(journal.backup_dir(), backup)) {
+        tree_ops::put_back(journal.backup_dir(), backup, dir.get(), name);
+        target.forget();
+      }
       break;
     case PlannedAction::Retag:
       if (c.before && tree_ops::exists(dir.get(), name)) tree_ops::retag_dir(dir.get(), name, *c.before);
@@ -234,10 +274,10 @@ void undo(const TargetTree& target, Journal& journal, std::size_t n, std::vector
 CommitResult commit(const TargetTree& target, Journal& journal, const fs::path& upper_dir) {
   auto start = Clock::now();
   CommitResult result;
-  Commit c{target, journal, upper_dir, {}, {}};
+  Commit c{target, journal, upper_dir, {}, {}, {}};
   c.sync.add(target.root_fd());
   try {
-    c.run();
+    c.run(result);
     result.committed = true;
   } catch (const TargetChanged& e) {
     result.changed = {e.what()};
@@ -257,9 +297,10 @@ RollbackResult roll_back(const TargetTree& target, Journal& journal, const std::
   const auto& changes = journal.plan().changes;
   for (std::size_t n = changes.size(); n-- > 0;) undo(target, journal, n, r.differing);
   if (::syncfs(target.root_fd()) != 0) throw SystemError("syncfs", errno);
+  // Put back by rename, a path is its old inode again: its shape tells (content is not re-read).
   for (const PlannedChange& c : changes) {
-    auto now = target.read(c.path);
-    bool same = (!now && !c.before) || (now && c.before && same_state(*now, *c.before));
+    auto now = target.read(c.path, false);
+    bool same = (!now && !c.before) || (now && c.before && same_shape(*now, *c.before));
     if (same) ++r.restored;
     else r.differing.push_back(c.path + ": not as before the apply");
   }
