@@ -1,0 +1,88 @@
+// A target for apply --for-real: a copy of debian:bookworm (the shared image cache) in a
+// temporary directory, standing for a host; and an independent walk of a tree (find, sha256sum,
+// getfattr) to compare it with, so that bootstrap's own code does not judge itself.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "bootstrap/sandbox/images.hpp"
+#include "support/must_run.hpp"
+#include "support/processes.hpp"
+#include "support/run.hpp"
+
+namespace bootstrap {
+
+class TargetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    BOOTSTRAP_REQUIRE_ROOT();
+    mounts_before_ = testing::mounts();
+    sandbox::ImageStore store(sandbox::default_cache_root());
+    image_ = store.get("debian:bookworm").root;
+    root = dir.path() / "host";
+    copy_image(root);
+  }
+  void TearDown() override {
+    if (mounts_before_.empty()) return;
+    EXPECT_EQ(testing::mounts(), mounts_before_) << "a test left mounts behind";
+    for (const char* program : {"svscan", "supervise", "/usr/sbin/sshd", "monster_launchd"})
+      EXPECT_TRUE(testing::processes_running({program}).empty()) << program << " outlived the test";
+  }
+
+  // A fresh copy of the image at `to` (replacing what is there).
+  void copy_image(const std::filesystem::path& to) {
+    std::filesystem::remove_all(to);
+    auto r = testing::run({"/bin/cp", "-a", image_.string(), to.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+
+  // Every path under `tree` but bootstrap's own /var/lib/bootstrap: type, mode, owner, size
+  // (not for directories, whose size ext4 never shrinks), link target; each file's SHA-256; every
+  // xattr. Two trees with equal walks hold the same bytes with the same metadata.
+  static std::string walk(const std::filesystem::path& tree) {
+    std::string script =
+        "cd \"$1\" && find . -path ./var/lib/bootstrap -prune -o \\( -type d -printf '%p d %m %U %G\\n' \\) "
+        "-o -printf '%p %y %m %U %G %s %l\\n' | LC_ALL=C sort && "
+        "find . -path ./var/lib/bootstrap -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum && "
+        "getfattr -R -P -d -m - --absolute-names . 2>/dev/null";
+    auto r = testing::run({"/bin/sh", "-c", script, "walk", tree.string()});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return r.out;
+  }
+
+  // The first lines where two walks differ, for a failure message.
+  static std::string first_differences(const std::string& a, const std::string& b) {
+    std::istringstream ia(a), ib(b);
+    std::string la, lb, out;
+    int shown = 0;
+    while (shown < 10 && (std::getline(ia, la) || std::getline(ib, lb))) {
+      if (la != lb) {
+        out += "- " + la + "\n+ " + lb + "\n";
+        ++shown;
+      }
+      la.clear();
+      lb.clear();
+    }
+    return out;
+  }
+
+  testing::Ran bootstrap(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+    return testing::bootstrap(std::move(args), env);
+  }
+
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir.path() / name) << text; }
+  std::string file(const std::string& name) const { return (dir.path() / name).string(); }
+
+  testing::TempDir dir;
+  std::filesystem::path root;
+
+ private:
+  std::filesystem::path image_;
+  std::string mounts_before_;
+};
+
+}  // namespace bootstrap
