@@ -141,7 +141,14 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
     return kExitOk;
   }
   if (!opts.yes && !confirmed(console, *plan)) return kExitFailed;
-  Journal journal = Journal::begin(*target->tree, *plan);
+  std::optional<Journal> begun;
+  try {
+    begun.emplace(Journal::begin(*target->tree, *plan));
+  } catch (const std::exception& e) {
+    console.error(std::string("cannot write the journal, so nothing was changed: ") + e.what());
+    return kExitFailed;
+  }
+  Journal& journal = *begun;
   CommitResult r = commit(*target->tree, journal, change_set);
   if (!r.committed) {
     console.error(r.error + "; rolled back: " + target->root.string() + " is as it was (journal " + journal.id() + ")");

@@ -3,6 +3,11 @@
 // gate and its refusals, stale plans, and a commit interrupted at every commit point.
 #include <gtest/gtest.h>
 
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
+#include <csignal>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "bootstrap/target_tree.hpp"
@@ -198,6 +203,34 @@ TEST_F(ForReal, ACommitKilledAtAnyPointIsRecoveredToTheOriginalOrThePlannedTree)
       EXPECT_EQ(dpkg_audit(root), "0:");
     }
   }
+}
+
+// A target on a filesystem of its own that runs out of space in the middle of the commit.
+TEST_F(ForReal, ACommitThatRunsOutOfSpaceIsRolledBack) {
+  write("small.yaml", kSmall);
+  fs::path small = dir.path() / "small";
+  fs::create_directories(small);
+  ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=400m,mode=0755"), 0) << std::strerror(errno);
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } unmount{small};
+  fs::path host = small / "host";
+  copy_image(host);
+  // Leave 256 KiB: less than a new copy of dpkg's status file.
+  struct statvfs vfs {};
+  ASSERT_EQ(::statvfs(small.c_str(), &vfs), 0);
+  std::uint64_t fill = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize - (256u << 10);
+  auto filled = testing::run({"/usr/bin/fallocate", "-l", std::to_string(fill), (small / "filler").string()});
+  ASSERT_EQ(filled.status, 0) << filled.err;
+  std::string before = walk(host);
+  auto r = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", host.string(), "--skip-record"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rolled back: " + host.string() + " is as it was"), std::string::npos) << r.err;
+  std::string now = walk(host);
+  EXPECT_TRUE(now == before) << first_differences(before, now);
+  EXPECT_EQ(dpkg_audit(host), "0:");
 }
 
 }  // namespace

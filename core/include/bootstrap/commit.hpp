@@ -41,6 +41,7 @@ CommitResult commit(const TargetTree& target, Journal& journal, const std::files
 struct RollbackResult {
   std::size_t restored = 0;             // planned paths back as they were
   std::vector<std::string> differing;   // paths not as the journal saw them before, after all
+  std::vector<std::string> notes;       // what went wrong on the way (a directory not empty...)
   double seconds = 0;
 };
 

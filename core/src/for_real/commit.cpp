@@ -285,17 +285,38 @@ CommitResult commit(const TargetTree& target, Journal& journal, const fs::path& 
   } catch (const std::exception& e) {
     result.error = std::string("the commit failed: ") + e.what();
   }
-  if (!result.committed) roll_back(target, journal, result.error);
+  if (!result.committed) {
+    try {
+      RollbackResult r = roll_back(target, journal, result.error);
+      for (const auto& n : r.notes) result.error += "; " + n;
+      for (const auto& d : r.differing) result.error += "; " + d;
+    } catch (const std::exception& e) {
+      result.error += std::string("; the rollback stopped: ") + e.what() +
+                      " (the next bootstrap command on this target finishes it)";
+    }
+  }
   result.seconds = since(start);
   return result;
 }
 
+// The journal's state, when it can be written: a full disk must not stop a rollback (the state
+// left says "committing" or "rolling-back", and the next command rolls back again, which is
+// harmless: every undo step is idempotent).
+void try_set_state(Journal& journal, JournalState state, const std::string& detail,
+                   std::vector<std::string>& notes) {
+  try {
+    journal.set_state(state, detail);
+  } catch (const std::exception& e) {
+    notes.push_back(std::string("the journal's state could not be written: ") + e.what());
+  }
+}
+
 RollbackResult roll_back(const TargetTree& target, Journal& journal, const std::string& why) {
   auto start = Clock::now();
-  journal.set_state(JournalState::RollingBack, why);
   RollbackResult r;
+  try_set_state(journal, JournalState::RollingBack, why, r.notes);
   const auto& changes = journal.plan().changes;
-  for (std::size_t n = changes.size(); n-- > 0;) undo(target, journal, n, r.differing);
+  for (std::size_t n = changes.size(); n-- > 0;) undo(target, journal, n, r.notes);
   if (::syncfs(target.root_fd()) != 0) throw SystemError("syncfs", errno);
   // Put back by rename, a path is its old inode again: its shape tells (content is not re-read).
   for (const PlannedChange& c : changes) {
@@ -305,9 +326,10 @@ RollbackResult roll_back(const TargetTree& target, Journal& journal, const std::
     else r.differing.push_back(c.path + ": not as before the apply");
   }
   if (r.differing.empty()) journal.drop_backups();
-  journal.set_state(JournalState::RolledBack,
-                    why + (r.differing.empty() ? "" : "; " + std::to_string(r.differing.size()) +
-                                                          " paths differ, their backups are kept"));
+  try_set_state(journal, JournalState::RolledBack,
+                why + (r.differing.empty() ? "" : "; " + std::to_string(r.differing.size()) +
+                                                      " paths differ, their backups are kept"),
+                r.notes);
   r.seconds = since(start);
   return r;
 }

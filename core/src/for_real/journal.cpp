@@ -104,16 +104,22 @@ Journal Journal::begin(const TargetTree& target, const ChangePlan& plan) {
   fs::create_directories(root);
   std::string id = new_id(root);
   fs::path dir = root / id;
-  fs::create_directory(dir);
-  fs::create_directory(dir / "backup");
-  fs::permissions(dir, fs::perms::owner_all);
-  write_durably(dir / "plan.json", plan.to_json().dump() + "\n");
-  Journal j(dir, id, plan);
-  j.summary_ = {id, JournalState::Committing, now_iso(), "", plan.baseline, plan.release, "",
-                plan.changes.size()};
-  j.write_state();
-  fsync_path(root, O_RDONLY | O_DIRECTORY);
-  return j;
+  try {
+    fs::create_directory(dir);
+    fs::create_directory(dir / "backup");
+    fs::permissions(dir, fs::perms::owner_all);
+    write_durably(dir / "plan.json", plan.to_json().dump() + "\n");
+    Journal j(dir, id, plan);
+    j.summary_ = {id, JournalState::Committing, now_iso(), "", plan.baseline, plan.release, "",
+                  plan.changes.size()};
+    j.write_state();
+    fsync_path(root, O_RDONLY | O_DIRECTORY);
+    return j;
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // nothing was changed yet: leave no half journal
+    throw;
+  }
 }
 
 Journal Journal::open(const TargetTree& target, const std::string& id) {
