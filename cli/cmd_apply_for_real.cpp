@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 
 #include "bootstrap/check_report.hpp"
@@ -18,6 +19,13 @@ namespace bootstrap::cli {
 namespace fs = std::filesystem;
 
 namespace {
+
+struct Stopwatch {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+};
 
 bool record_gate(const ConfiguredBaseline& baseline, const Target& target, const ForRealOptions& opts,
                  Console& console) {
@@ -123,7 +131,9 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
     CheckOptions options;
     options.cache_root = sandbox_cache(global);
     auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
+    Stopwatch prepare_time;
     prepared.emplace(prepare(baseline, target->image, options, progress, true));
+    console.debug(fmt::format("prepare (apply and checks in a sandbox over the target): {:.2f}s", prepare_time.seconds()));
     console.clear_status();
     ApplyReport report = report_of(prepared->steps);
     if (!report.verified()) {
@@ -132,7 +142,9 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
                     "; nothing was changed");
       return kExitFailed;
     }
+    Stopwatch plan_time;
     plan = plan_of(baseline, *target, *prepared);
+    console.debug(fmt::format("plan (the change set's manifest against the target): {:.2f}s", plan_time.seconds()));
     change_set = prepared->upper();
   }
   print_plan(console, *plan, global.verbose > 0);
@@ -160,7 +172,10 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
                           plan->changes.size(), r.seconds, journal.id(), journal.id(),
                           target->root == "/" ? "" : " --root " + target->root.string()));
   say_activation(baseline, *target, console);
-  if (!verify_on_target(baseline, *target, console, global.verbose > 0)) {
+  Stopwatch verify_time;
+  bool verified = verify_on_target(baseline, *target, console, global.verbose > 0);
+  console.debug(fmt::format("the checks again on the target: {:.2f}s", verify_time.seconds()));
+  if (!verified) {
     console.error("the checks fail on " + target->root.string() + " after the commit; 'bootstrap rollback " +
                   journal.id() + "' undoes it");
     return kExitFailed;
