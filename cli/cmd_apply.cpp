@@ -5,15 +5,15 @@
 
 #include "bootstrap/apply.hpp"
 #include "bootstrap/check.hpp"
+#include "bootstrap/exit_codes.hpp"
+#include "bootstrap/plan_report.hpp"
+#include "bootstrap/prepare.hpp"
+#include "bootstrap/root_host.hpp"
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/sandboxed_steps.hpp"
 #include "bootstrap/system_error.hpp"
-#include "bootstrap/exit_codes.hpp"
-#include "bootstrap/plan_report.hpp"
-#include "bootstrap/prepare.hpp"
-#include "bootstrap/root_host.hpp"
 #include "commands.hpp"
 #include "for_real.hpp"
 
@@ -57,7 +57,8 @@ int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Cons
   options.cache_root = sandbox_cache(global);
   sandbox::ImageStore store(options.cache_root);
   auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
-  sandbox::Image image = store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
+  sandbox::Image image =
+      store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
   console.progress(fmt::format("==> applying '{}' ({} steps) in a disposable sandbox of {}", baseline.name,
                                configured.steps.size(), image.name));
   Prepared p = prepare(configured, image, options, progress, !opts.no_verify);
@@ -92,10 +93,12 @@ void add_apply_command(CLI::App& app, Action& action) {
   cmd->add_flag("--for-real", opts->for_real,
                 "Apply to this host (or to --root DIR standing for one) the way a passing check "
                 "proved: plan, journaled commit, checks again; 'bootstrap rollback' undoes it");
-  cmd->add_option("--plan", opts->real.plan, "With --for-real: commit this saved plan ('bootstrap plan -o')")
+  cmd->add_option("--plan", opts->real.plan,
+                  "With --for-real: commit this saved plan ('bootstrap plan -o')")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--record", opts->real.record,
-                  "With --for-real: the record of a passing check made elsewhere ('check --record-out')")
+  cmd->add_option(
+         "--record", opts->real.record,
+         "With --for-real: the record of a passing check made elsewhere ('check --record-out')")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--yes,-y", opts->real.yes, "With --for-real: commit without asking on a terminal");
   cmd->add_flag("--skip-record", opts->real.skip_record,

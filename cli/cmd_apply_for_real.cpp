@@ -27,10 +27,11 @@ struct Stopwatch {
   }
 };
 
-bool record_gate(const ConfiguredBaseline& baseline, const Target& target, const ForRealOptions& opts,
-                 Console& console) {
+bool record_gate(const ConfiguredBaseline& baseline, const Target& target,
+                 const ForRealOptions& opts, Console& console) {
   if (opts.skip_record) {
-    console.warn("--skip-record: applying '" + baseline.baseline.name + "' to " + target.root.string() +
+    console.warn("--skip-record: applying '" + baseline.baseline.name + "' to " +
+                 target.root.string() +
                  " without a passing check's record for this baseline, these plugins and " +
                  target.image.release + ": nothing proved it repeatable, idempotent or verified");
     return true;
@@ -48,7 +49,9 @@ bool record_gate(const ConfiguredBaseline& baseline, const Target& target, const
 
 bool confirmed(Console& console, const ChangePlan& plan) {
   if (!::isatty(STDIN_FILENO)) return true;
-  std::cerr << fmt::format("commit these {} changes to {}? [y/N] ", plan.changes.size(), plan.target) << std::flush;
+  std::cerr << fmt::format("commit these {} changes to {}? [y/N] ", plan.changes.size(),
+                           plan.target)
+            << std::flush;
   std::string answer;
   std::getline(std::cin, answer);
   if (answer == "y" || answer == "yes") return true;
@@ -61,7 +64,8 @@ std::optional<ChangePlan> saved_plan(const ConfiguredBaseline& baseline, const T
                                      const std::string& dir, Console& console) {
   ChangePlan plan = load_plan(dir);
   if (plan.baseline_digest != baseline.baseline.digest) {
-    console.error("the plan " + dir + " was made from another version of " + baseline.baseline.file.string());
+    console.error("the plan " + dir + " was made from another version of " +
+                  baseline.baseline.file.string());
     return std::nullopt;
   }
   if (fs::path(plan.target) != target.root) {
@@ -72,13 +76,15 @@ std::optional<ChangePlan> saved_plan(const ConfiguredBaseline& baseline, const T
   if (stale.empty()) return plan;
   std::string list;
   for (const auto& s : stale) list += "\n  " + s;
-  console.error(fmt::format("the plan {} is stale: {} of its paths changed on {} since {}; make a new plan{}", dir,
-                            stale.size(), target.root.string(), plan.made_at, list));
+  console.error(
+      fmt::format("the plan {} is stale: {} of its paths changed on {} since {}; make a new plan{}",
+                  dir, stale.size(), target.root.string(), plan.made_at, list));
   return std::nullopt;
 }
 
 // The checks again, in a sandbox over the committed target.
-bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Console& console, bool verbose) {
+bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Console& console,
+                      bool verbose) {
   sandbox::Spec spec;
   spec.lowers = {target.root};
   spec.setuid_programs = true;
@@ -90,7 +96,8 @@ bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Consol
   std::size_t failed = 0;
   for (const auto& s : report.steps)
     for (const auto& c : s.checks) failed += c.passed ? 0 : 1;
-  if (failed > 0 || verbose || !v.crash.empty()) print_apply_report(console, baseline, report, verbose);
+  if (failed > 0 || verbose || !v.crash.empty())
+    print_apply_report(console, baseline, report, verbose);
   if (!v.crash.empty()) console.error("the checks' sandbox " + v.crash);
   return report.verified() && v.crash.empty();
 }
@@ -100,7 +107,8 @@ void say_activation(ConfiguredBaseline& baseline, const Target& target, Console&
   for (auto& s : baseline.steps) {
     std::vector<Service> out;
     if (s.instance.port().services(out)) continue;
-    for (const auto& svc : out) services += (services.empty() ? "" : ", ") + svc.name + " (" + step_name(s.step) + ")";
+    for (const auto& svc : out)
+      services += (services.empty() ? "" : ", ") + svc.name + " (" + step_name(s.step) + ")";
   }
   if (services.empty()) return;
   if (target.root != "/")
@@ -113,13 +121,15 @@ void say_activation(ConfiguredBaseline& baseline, const Target& target, Console&
 
 }  // namespace
 
-int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, const GlobalOptions& global) {
+int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts,
+                   const GlobalOptions& global) {
   Console console = global.console();
   std::optional<Target> target = open_target(opts.root, console);
   if (!target) return kExitUsage;
   if (!record_gate(baseline, *target, opts, console)) return kExitUsage;
-  console.progress(fmt::format("==> applying '{}' ({} steps) for real to {} ({})", baseline.baseline.name,
-                               baseline.steps.size(), target->root.string(), target->image.release));
+  console.progress(fmt::format("==> applying '{}' ({} steps) for real to {} ({})",
+                               baseline.baseline.name, baseline.steps.size(), target->root.string(),
+                               target->image.release));
   std::optional<Prepared> prepared;
   std::optional<ChangePlan> plan;
   fs::path change_set;
@@ -130,10 +140,13 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
   } else {
     CheckOptions options;
     options.cache_root = sandbox_cache(global);
-    auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
+    auto progress = [&console](const std::string& image, const std::string& line) {
+      console.status(image + ": " + line);
+    };
     Stopwatch prepare_time;
     prepared.emplace(prepare(baseline, target->image, options, progress, true));
-    console.debug(fmt::format("prepare (apply and checks in a sandbox over the target): {:.2f}s", prepare_time.seconds()));
+    console.debug(fmt::format("prepare (apply and checks in a sandbox over the target): {:.2f}s",
+                              prepare_time.seconds()));
     console.clear_status();
     ApplyReport report = report_of(prepared->steps);
     if (!report.verified()) {
@@ -144,12 +157,14 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
     }
     Stopwatch plan_time;
     plan = plan_of(baseline, *target, *prepared);
-    console.debug(fmt::format("plan (the change set's manifest against the target): {:.2f}s", plan_time.seconds()));
+    console.debug(fmt::format("plan (the change set's manifest against the target): {:.2f}s",
+                              plan_time.seconds()));
     change_set = prepared->upper();
   }
   print_plan(console, *plan, global.verbose > 0);
   if (plan->changes.empty()) {
-    console.progress("nothing to commit: " + target->root.string() + " already is what the baseline makes");
+    console.progress("nothing to commit: " + target->root.string() +
+                     " already is what the baseline makes");
     return kExitOk;
   }
   if (!opts.yes && !confirmed(console, *plan)) return kExitFailed;
@@ -163,21 +178,23 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts, con
   Journal& journal = *begun;
   CommitResult r = commit(*target->tree, journal, change_set);
   if (!r.committed) {
-    console.error(r.error + "; rolled back: " + target->root.string() + " is as it was (journal " + journal.id() + ")");
+    console.error(r.error + "; rolled back: " + target->root.string() + " is as it was (journal " +
+                  journal.id() + ")");
     return kExitFailed;
   }
-  console.debug(fmt::format("commit: staged in {:.3f}s, switched in {:.3f}s, synced in {:.3f}s", r.stage_seconds,
-                            r.switch_seconds, r.sync_seconds));
-  console.out(fmt::format("committed {} paths in {:.2f}s (apply {}; 'bootstrap rollback {}{}' undoes it)",
-                          plan->changes.size(), r.seconds, journal.id(), journal.id(),
-                          target->root == "/" ? "" : " --root " + target->root.string()));
+  console.debug(fmt::format("commit: staged in {:.3f}s, switched in {:.3f}s, synced in {:.3f}s",
+                            r.stage_seconds, r.switch_seconds, r.sync_seconds));
+  console.out(
+      fmt::format("committed {} paths in {:.2f}s (apply {}; 'bootstrap rollback {}{}' undoes it)",
+                  plan->changes.size(), r.seconds, journal.id(), journal.id(),
+                  target->root == "/" ? "" : " --root " + target->root.string()));
   say_activation(baseline, *target, console);
   Stopwatch verify_time;
   bool verified = verify_on_target(baseline, *target, console, global.verbose > 0);
   console.debug(fmt::format("the checks again on the target: {:.2f}s", verify_time.seconds()));
   if (!verified) {
-    console.error("the checks fail on " + target->root.string() + " after the commit; 'bootstrap rollback " +
-                  journal.id() + "' undoes it");
+    console.error("the checks fail on " + target->root.string() +
+                  " after the commit; 'bootstrap rollback " + journal.id() + "' undoes it");
     return kExitFailed;
   }
   console.progress("verified on " + target->root.string());

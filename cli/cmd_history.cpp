@@ -27,11 +27,12 @@ void add_history_command(CLI::App& app, Action& action) {
         console.progress("no apply --for-real on " + target->root.string() + " yet");
         return kExitOk;
       }
-      console.out(fmt::format("{:<18} {:<20} {:<12} {:<9} {:>6}  {}", "id", "started", "baseline", "release",
-                              "paths", "state"));
+      console.out(fmt::format("{:<18} {:<20} {:<12} {:<9} {:>6}  {}", "id", "started", "baseline",
+                              "release", "paths", "state"));
       for (const JournalSummary& j : journals)
-        console.out(fmt::format("{:<18} {:<20} {:<12} {:<9} {:>6}  {}{}", j.id, j.started, j.baseline, j.release,
-                                j.paths, to_string(j.state), j.detail.empty() ? "" : ": " + j.detail));
+        console.out(fmt::format("{:<18} {:<20} {:<12} {:<9} {:>6}  {}{}", j.id, j.started,
+                                j.baseline, j.release, j.paths, to_string(j.state),
+                                j.detail.empty() ? "" : ": " + j.detail));
       return kExitOk;
     };
   });

@@ -25,7 +25,8 @@ int plan_command(const PlanOptions& opts, const GlobalOptions& global) {
   CheckOptions options;
   options.cache_root = sandbox_cache(global);
   console.progress(fmt::format("==> planning '{}' ({} steps) for {} ({})", configured.baseline.name,
-                               configured.steps.size(), target->root.string(), target->image.release));
+                               configured.steps.size(), target->root.string(),
+                               target->image.release));
   auto progress = [&console](const std::string& image, const std::string& line) {
     console.status(image + ": " + line);
   };

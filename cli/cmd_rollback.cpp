@@ -12,12 +12,14 @@ namespace bootstrap::cli {
 namespace {
 
 // The apply to undo: `id`, or the newest committed one; "" after saying why not.
-std::string choose(const std::vector<JournalSummary>& journals, const std::string& id, Console& console) {
+std::string choose(const std::vector<JournalSummary>& journals, const std::string& id,
+                   Console& console) {
   std::string chosen = id;
   if (chosen.empty()) {
     for (const auto& j : journals)
       if (j.state == JournalState::Committed) chosen = j.id;
-    if (chosen.empty()) console.error("nothing to roll back: no committed apply ('bootstrap history' lists them)");
+    if (chosen.empty())
+      console.error("nothing to roll back: no committed apply ('bootstrap history' lists them)");
     return chosen;
   }
   bool after = false;
@@ -25,11 +27,13 @@ std::string choose(const std::vector<JournalSummary>& journals, const std::strin
     if (j.id == id) {
       after = true;
       if (j.state != JournalState::Committed) {
-        console.error("apply " + id + " is " + std::string(to_string(j.state)) + ", not committed: nothing to undo");
+        console.error("apply " + id + " is " + std::string(to_string(j.state)) +
+                      ", not committed: nothing to undo");
         return "";
       }
     } else if (after && j.state == JournalState::Committed) {
-      console.error("apply " + j.id + " came after " + id + " and is still committed: roll it back first");
+      console.error("apply " + j.id + " came after " + id +
+                    " and is still committed: roll it back first");
       return "";
     }
   }
@@ -60,11 +64,13 @@ void add_rollback_command(CLI::App& app, Action& action) {
       if (chosen.empty()) return kExitUsage;
       Journal journal = Journal::open(*target->tree, chosen);
       console.progress(fmt::format("==> rolling back apply {} of '{}' on {} ({} paths)", chosen,
-                                   journal.plan().baseline, target->root.string(), journal.plan().changes.size()));
+                                   journal.plan().baseline, target->root.string(),
+                                   journal.plan().changes.size()));
       RollbackResult r = roll_back(*target->tree, journal, "rolled back by 'bootstrap rollback'");
       for (const auto& d : r.differing) console.warn(d);
-      console.out(fmt::format("rolled back in {:.2f}s: {} paths as before the apply{}", r.seconds, r.restored,
-                              r.differing.empty() ? "" : fmt::format(", {} not", r.differing.size())));
+      console.out(fmt::format(
+          "rolled back in {:.2f}s: {} paths as before the apply{}", r.seconds, r.restored,
+          r.differing.empty() ? "" : fmt::format(", {} not", r.differing.size())));
       return r.differing.empty() ? kExitOk : kExitFailed;
     };
   });

@@ -1,8 +1,7 @@
 #include "for_real.hpp"
 
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 
 #include <ctime>
 #include <fstream>
@@ -36,10 +35,14 @@ std::string not_debian(const fs::path& root, const sandbox::Image& image) {
 
 std::string action_word(PlannedAction a) {
   switch (a) {
-    case PlannedAction::Create: return "create";
-    case PlannedAction::Replace: return "replace";
-    case PlannedAction::Remove: return "remove";
-    case PlannedAction::Retag: return "retag";
+    case PlannedAction::Create:
+      return "create";
+    case PlannedAction::Replace:
+      return "replace";
+    case PlannedAction::Remove:
+      return "remove";
+    case PlannedAction::Retag:
+      return "retag";
   }
   return "?";
 }
@@ -65,7 +68,8 @@ void print_steps(Console& console, const ChangePlan& plan) {
       std::string verb = c.kind == ChangeKind::Created    ? "created"
                          : c.kind == ChangeKind::Modified ? "modified"
                                                           : "removed";
-      console.out(fmt::format("  {:<9} {}{}", verb, c.what, c.detail.empty() ? "" : "  " + console.dim(c.detail)));
+      console.out(fmt::format("  {:<9} {}{}", verb, c.what,
+                              c.detail.empty() ? "" : "  " + console.dim(c.detail)));
     }
   }
 }
@@ -83,7 +87,8 @@ std::optional<Target> open_target(const std::string& root_option, Console& conso
   }
   t.tree = std::make_unique<TargetTree>(root);
   // flock on the root directory itself: nothing is written to take it.
-  t.lock = sandbox::FileLock::try_acquire(UniqueFd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
+  t.lock = sandbox::FileLock::try_acquire(
+      UniqueFd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
   if (!t.lock) {
     console.error("another bootstrap is planning, applying to or rolling back " + root.string() +
                   " (it holds a lock on the directory)");
@@ -93,7 +98,8 @@ std::optional<Target> open_target(const std::string& root_option, Console& conso
   return t;
 }
 
-ChangePlan plan_of(const ConfiguredBaseline& baseline, const Target& target, const Prepared& prepared) {
+ChangePlan plan_of(const ConfiguredBaseline& baseline, const Target& target,
+                   const Prepared& prepared) {
   Manifest upper = build_manifest(prepared.upper());
   ChangePlan plan;
   plan.baseline = baseline.baseline.name;
@@ -116,7 +122,8 @@ void print_plan(Console& console, const ChangePlan& plan, bool verbose) {
   std::size_t inside = 0;
   auto flush = [&] {
     if (!folded.empty() && inside > 0)
-      console.out(console.dim(fmt::format("           ... and {} paths inside {} (-v lists them)", inside, folded)));
+      console.out(console.dim(
+          fmt::format("           ... and {} paths inside {} (-v lists them)", inside, folded)));
     folded.clear();
     inside = 0;
   };
@@ -126,17 +133,21 @@ void print_plan(Console& console, const ChangePlan& plan, bool verbose) {
       continue;
     }
     flush();
-    console.out(fmt::format("  {} {}  {}", painted(console, c.action), c.path, console.dim(what_of(c))));
-    if (!verbose && c.action == PlannedAction::Create && c.after.type == ManifestEntry::Type::Dir) folded = c.path;
+    console.out(
+        fmt::format("  {} {}  {}", painted(console, c.action), c.path, console.dim(what_of(c))));
+    if (!verbose && c.action == PlannedAction::Create && c.after.type == ManifestEntry::Type::Dir)
+      folded = c.path;
   }
   flush();
-  console.out(fmt::format("plan: {} paths: {} created, {} replaced, {} removed, {} retagged", plan.changes.size(),
-                          plan.count(PlannedAction::Create), plan.count(PlannedAction::Replace),
-                          plan.count(PlannedAction::Remove), plan.count(PlannedAction::Retag)));
+  console.out(fmt::format("plan: {} paths: {} created, {} replaced, {} removed, {} retagged",
+                          plan.changes.size(), plan.count(PlannedAction::Create),
+                          plan.count(PlannedAction::Replace), plan.count(PlannedAction::Remove),
+                          plan.count(PlannedAction::Retag)));
 }
 
 void save_plan(const fs::path& dir, const ChangePlan& plan, const fs::path& change_set) {
-  if (fs::exists(dir)) throw std::runtime_error("plan " + dir.string() + " exists already; choose another name");
+  if (fs::exists(dir))
+    throw std::runtime_error("plan " + dir.string() + " exists already; choose another name");
   fs::create_directories(dir);
   copy_tree(change_set, change_set_of(dir));
   std::ofstream out(dir / "plan.json");
@@ -146,12 +157,15 @@ void save_plan(const fs::path& dir, const ChangePlan& plan, const fs::path& chan
 
 ChangePlan load_plan(const fs::path& dir) {
   std::ifstream in(dir / "plan.json");
-  if (!in) throw std::runtime_error(dir.string() + " is not a saved plan (no plan.json; 'bootstrap plan -o DIR' makes one)");
+  if (!in)
+    throw std::runtime_error(
+        dir.string() + " is not a saved plan (no plan.json; 'bootstrap plan -o DIR' makes one)");
   ChangePlan plan = ChangePlan::from_json(nlohmann::json::parse(in));
   std::string digest = build_manifest(change_set_of(dir)).digest();
   if (digest != plan.change_set)
-    throw std::runtime_error("the change set in " + dir.string() + " is not the one its plan describes (" +
-                             digest + ", planned " + plan.change_set + ")");
+    throw std::runtime_error("the change set in " + dir.string() +
+                             " is not the one its plan describes (" + digest + ", planned " +
+                             plan.change_set + ")");
   return plan;
 }
 

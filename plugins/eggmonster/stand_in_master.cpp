@@ -98,8 +98,8 @@ std::string judge(const PhoneHome& p, const Seen& s, bool& passed) {
            "' (" + p.id_source + ")";
   if (!s.heartbeats_answered) return "the agent dropped the connection during noop heartbeats";
   passed = true;
-  return "the agent connected to " + where(p) + " as '" + s.host_id + "' (eggmonster " +
-         p.version + ") and stayed connected through noop heartbeats";
+  return "the agent connected to " + where(p) + " as '" + s.host_id + "' (eggmonster " + p.version +
+         ") and stayed connected through noop heartbeats";
 }
 
 }  // namespace

@@ -82,7 +82,8 @@ std::string os_release_field(const fs::path& root, const std::string& key) {
   if (!fd) return "";
   std::string text;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;)
+    text.append(buf, static_cast<std::size_t>(n));
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(key + "=", 0) != 0) continue;

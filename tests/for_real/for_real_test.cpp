@@ -2,7 +2,6 @@
 // journaled commit, a second apply that changes nothing, rollback byte for byte, the record
 // gate and its refusals, stale plans, and a commit interrupted at every commit point.
 #include <gtest/gtest.h>
-
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
@@ -10,8 +9,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "bootstrap/target_tree.hpp"
 #include "bootstrap/manifest.hpp"
+#include "bootstrap/target_tree.hpp"
 #include "for_real/target_fixture.hpp"
 
 namespace bootstrap {
@@ -54,16 +53,19 @@ class ForReal : public TargetTest {};
 
 TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsBackByteForByte) {
   std::string before = walk(root);
-  auto checked = bootstrap({"check", kDragoman, "--os", "bookworm", "--no-record", "--record-out", file("rec.json")});
+  auto checked = bootstrap(
+      {"check", kDragoman, "--os", "bookworm", "--no-record", "--record-out", file("rec.json")});
   ASSERT_EQ(checked.status, 0) << checked.out << checked.err;
   auto planned = bootstrap({"plan", kDragoman, "--root", root.string(), "-o", file("plan")});
   ASSERT_EQ(planned.status, 0) << planned.out << planned.err;
   EXPECT_EQ(walk(root), before) << "plan changed the target";
-  EXPECT_NE(planned.out.find("create   /opt/eggmonster  dir 0755 0:0"), std::string::npos) << planned.out;
-  EXPECT_NE(planned.out.find("remove   /etc/update-motd.d/10-uname"), std::string::npos) << planned.out;
+  EXPECT_NE(planned.out.find("create   /opt/eggmonster  dir 0755 0:0"), std::string::npos)
+      << planned.out;
+  EXPECT_NE(planned.out.find("remove   /etc/update-motd.d/10-uname"), std::string::npos)
+      << planned.out;
 
-  auto applied = bootstrap({"apply", kDragoman, "--for-real", "--root", root.string(), "--plan", file("plan"),
-                            "--record", file("rec.json")});
+  auto applied = bootstrap({"apply", kDragoman, "--for-real", "--root", root.string(), "--plan",
+                            file("plan"), "--record", file("rec.json")});
   ASSERT_EQ(applied.status, 0) << applied.out << applied.err;
   EXPECT_NE(applied.err.find("proved by " + file("rec.json")), std::string::npos) << applied.err;
   // Every planned path on the target is what the change set holds.
@@ -78,7 +80,8 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
       EXPECT_FALSE(now) << after.path << " should be removed";
     } else {
       ASSERT_TRUE(now) << after.path << " is missing";
-      EXPECT_TRUE(same_state(*now, after)) << after.path << ": " << describe(*now) << " vs " << describe(after);
+      EXPECT_TRUE(same_state(*now, after))
+          << after.path << ": " << describe(*now) << " vs " << describe(after);
     }
     ++compared;
   }
@@ -86,7 +89,8 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
   EXPECT_EQ(dpkg_audit(root), "0:");
   EXPECT_EQ(dpkg_verify_non_conffiles(root), "");
 
-  auto again = bootstrap({"apply", kDragoman, "--for-real", "--root", root.string(), "--record", file("rec.json")});
+  auto again = bootstrap(
+      {"apply", kDragoman, "--for-real", "--root", root.string(), "--record", file("rec.json")});
   ASSERT_EQ(again.status, 0) << again.out << again.err;
   EXPECT_NE(again.out.find("plan: 0 paths"), std::string::npos) << again.out;
   EXPECT_NE(again.err.find("nothing to commit"), std::string::npos) << again.err;
@@ -97,7 +101,8 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
   EXPECT_TRUE(after_rollback == before) << first_differences(before, after_rollback);
   EXPECT_EQ(dpkg_audit(root), "0:");
   auto history = bootstrap({"history", "--root", root.string()});
-  EXPECT_NE(history.out.find("rolled-back: rolled back by 'bootstrap rollback'"), std::string::npos) << history.out;
+  EXPECT_NE(history.out.find("rolled-back: rolled back by 'bootstrap rollback'"), std::string::npos)
+      << history.out;
 }
 
 TEST_F(ForReal, RefusalsSayWhyInOneLineAndChangeNothing) {
@@ -114,42 +119,49 @@ TEST_F(ForReal, RefusalsSayWhyInOneLineAndChangeNothing) {
   expect_refused({"apply", file("new.yaml"), "--for-real", "--root", root.string()},
                  "no passing check record for baseline 'small' on bookworm");
   // A record for another release.
-  auto trixie = bootstrap({"check", file("small.yaml"), "--os", "trixie", "--no-record", "--record-out", file("trixie.json")});
+  auto trixie = bootstrap({"check", file("small.yaml"), "--os", "trixie", "--no-record",
+                           "--record-out", file("trixie.json")});
   ASSERT_EQ(trixie.status, 0) << trixie.out << trixie.err;
-  expect_refused({"apply", file("small.yaml"), "--for-real", "--root", root.string(), "--record", file("trixie.json")},
+  expect_refused({"apply", file("small.yaml"), "--for-real", "--root", root.string(), "--record",
+                  file("trixie.json")},
                  "is for trixie; this target is bookworm");
   // A directory that is not a Debian root.
   fs::create_directories(dir.path() / "empty");
-  expect_refused({"apply", file("small.yaml"), "--for-real", "--root", file("empty"), "--skip-record"},
-                 file("empty") + " is not a Debian root");
+  expect_refused(
+      {"apply", file("small.yaml"), "--for-real", "--root", file("empty"), "--skip-record"},
+      file("empty") + " is not a Debian root");
   EXPECT_TRUE(fs::is_empty(dir.path() / "empty"));
   // This machine's / without --for-real.
-  expect_refused({"apply", file("small.yaml")}, "refusing to apply to this machine's / without --for-real");
+  expect_refused({"apply", file("small.yaml")},
+                 "refusing to apply to this machine's / without --for-real");
   EXPECT_EQ(walk(root), before);
 }
 
 TEST_F(ForReal, AStalePlanIsRefusedNamingThePathAndAWriteDuringTheCommitRollsBack) {
   write("small.yaml", kSmall);
-  auto planned = bootstrap({"plan", file("small.yaml"), "--root", root.string(), "-o", file("plan")});
+  auto planned =
+      bootstrap({"plan", file("small.yaml"), "--root", root.string(), "-o", file("plan")});
   ASSERT_EQ(planned.status, 0) << planned.out << planned.err;
   std::ofstream(root / "etc/motd", std::ios::app) << "edited by hand\n";
   std::string edited = walk(root);
-  auto stale = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", root.string(), "--plan", file("plan"),
-                          "--skip-record"});
+  auto stale = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", root.string(),
+                          "--plan", file("plan"), "--skip-record"});
   EXPECT_EQ(stale.status, 1) << stale.out << stale.err;
   EXPECT_NE(stale.err.find("is stale"), std::string::npos) << stale.err;
   EXPECT_NE(stale.err.find("/etc/motd: content, size differ"), std::string::npos) << stale.err;
   EXPECT_EQ(walk(root), edited);
 
   // A new plan, and a write to a planned file once the commit has staged everything.
-  auto replanned = bootstrap({"plan", file("small.yaml"), "--root", root.string(), "-o", file("plan2")});
+  auto replanned =
+      bootstrap({"plan", file("small.yaml"), "--root", root.string(), "-o", file("plan2")});
   ASSERT_EQ(replanned.status, 0) << replanned.err;
   std::string hook = "3:run:echo 'written during the commit' >> " + (root / "etc/motd").string();
-  auto raced = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", root.string(), "--plan", file("plan2"),
-                          "--skip-record"},
+  auto raced = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", root.string(),
+                          "--plan", file("plan2"), "--skip-record"},
                          {"BOOTSTRAP_TEST_COMMIT_HOOK=" + hook});
   EXPECT_EQ(raced.status, 1) << raced.out << raced.err;
-  EXPECT_NE(raced.err.find("the target changed during the commit: /etc/motd: written to during the commit"),
+  EXPECT_NE(raced.err.find(
+                "the target changed during the commit: /etc/motd: written to during the commit"),
             std::string::npos)
       << raced.err;
   EXPECT_NE(raced.err.find("rolled back"), std::string::npos) << raced.err;
@@ -173,21 +185,24 @@ TEST_F(ForReal, ACommitKilledAtAnyPointIsRecoveredToTheOriginalOrThePlannedTree)
   fs::path pristine = dir.path() / "pristine";
   copy_image(pristine);
   std::string original = walk(pristine);
-  auto planned = bootstrap({"plan", file("small.yaml"), "--root", root.string(), "-o", file("plan")});
+  auto planned =
+      bootstrap({"plan", file("small.yaml"), "--root", root.string(), "-o", file("plan")});
   ASSERT_EQ(planned.status, 0) << planned.err;
   std::ifstream in(file("plan") + "/plan.json");
   json plan = json::parse(in);
   for (int point = 1; point <= 6; ++point) {
     SCOPED_TRACE("killed at commit point " + std::to_string(point));
     copy_image(root);
-    auto killed = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", root.string(), "--plan",
-                             file("plan"), "--skip-record"},
+    auto killed = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", root.string(),
+                             "--plan", file("plan"), "--skip-record"},
                             {"BOOTSTRAP_TEST_COMMIT_HOOK=" + std::to_string(point) + ":kill"});
     EXPECT_EQ(killed.status, 128 + SIGKILL) << killed.out << killed.err;
     auto history = bootstrap({"history", "--root", root.string()});
     ASSERT_EQ(history.status, 0) << history.err;
     if (point < 6) {
-      EXPECT_NE(history.err.find("was interrupted while committing; rolled back"), std::string::npos) << history.err;
+      EXPECT_NE(history.err.find("was interrupted while committing; rolled back"),
+                std::string::npos)
+          << history.err;
       std::string now = walk(root);
       EXPECT_TRUE(now == original) << first_differences(original, now);
     } else {
@@ -197,8 +212,10 @@ TEST_F(ForReal, ACommitKilledAtAnyPointIsRecoveredToTheOriginalOrThePlannedTree)
       for (const auto& c : plan["changes"]) {
         ManifestEntry after = entry_from_json(c["after"]);
         auto now = target.read(after.path);
-        if (after.type == ManifestEntry::Type::Whiteout) EXPECT_FALSE(now) << after.path;
-        else EXPECT_TRUE(now && same_state(*now, after)) << after.path;
+        if (after.type == ManifestEntry::Type::Whiteout)
+          EXPECT_FALSE(now) << after.path;
+        else
+          EXPECT_TRUE(now && same_state(*now, after)) << after.path;
       }
       EXPECT_EQ(dpkg_audit(root), "0:");
     }
@@ -210,7 +227,8 @@ TEST_F(ForReal, ACommitThatRunsOutOfSpaceIsRolledBack) {
   write("small.yaml", kSmall);
   fs::path small = dir.path() / "small";
   fs::create_directories(small);
-  ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=400m,mode=0755"), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=400m,mode=0755"), 0)
+      << std::strerror(errno);
   struct Unmount {
     fs::path p;
     ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
@@ -221,13 +239,16 @@ TEST_F(ForReal, ACommitThatRunsOutOfSpaceIsRolledBack) {
   struct statvfs vfs {};
   ASSERT_EQ(::statvfs(small.c_str(), &vfs), 0);
   std::uint64_t fill = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize - (256u << 10);
-  auto filled = testing::run({"/usr/bin/fallocate", "-l", std::to_string(fill), (small / "filler").string()});
+  auto filled =
+      testing::run({"/usr/bin/fallocate", "-l", std::to_string(fill), (small / "filler").string()});
   ASSERT_EQ(filled.status, 0) << filled.err;
   std::string before = walk(host);
-  auto r = bootstrap({"apply", file("small.yaml"), "--for-real", "--root", host.string(), "--skip-record"});
+  auto r = bootstrap(
+      {"apply", file("small.yaml"), "--for-real", "--root", host.string(), "--skip-record"});
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("rolled back: " + host.string() + " is as it was"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rolled back: " + host.string() + " is as it was"), std::string::npos)
+      << r.err;
   std::string now = walk(host);
   EXPECT_TRUE(now == before) << first_differences(before, now);
   EXPECT_EQ(dpkg_audit(host), "0:");

@@ -45,9 +45,11 @@ class TargetTest : public ::testing::Test {
   // xattr. Two trees with equal walks hold the same bytes with the same metadata.
   static std::string walk(const std::filesystem::path& tree) {
     std::string script =
-        "cd \"$1\" && find . -path ./var/lib/bootstrap -prune -o \\( -type d -printf '%p d %m %U %G\\n' \\) "
+        "cd \"$1\" && find . -path ./var/lib/bootstrap -prune -o \\( -type d -printf '%p d %m %U "
+        "%G\\n' \\) "
         "-o -printf '%p %y %m %U %G %s %l\\n' | LC_ALL=C sort && "
-        "find . -path ./var/lib/bootstrap -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum && "
+        "find . -path ./var/lib/bootstrap -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 "
+        "sha256sum && "
         "getfattr -R -P -d -m - --absolute-names . 2>/dev/null";
     auto r = testing::run({"/bin/sh", "-c", script, "walk", tree.string()});
     EXPECT_EQ(r.status, 0) << r.err;
@@ -74,7 +76,9 @@ class TargetTest : public ::testing::Test {
     return testing::bootstrap(std::move(args), env);
   }
 
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir.path() / name) << text; }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir.path() / name) << text;
+  }
   std::string file(const std::string& name) const { return (dir.path() / name).string(); }
 
   testing::TempDir dir;

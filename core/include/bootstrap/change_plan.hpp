@@ -39,13 +39,13 @@ struct PlannedStep {
 };
 
 struct ChangePlan {
-  std::string baseline;         // its name
+  std::string baseline;  // its name
   std::string baseline_file;
   std::string baseline_digest;
-  std::string release;          // the target's
-  std::string target;           // its root directory ("/" for the host)
-  std::string made_at;          // ISO 8601
-  std::string change_set;       // the change set's manifest digest
+  std::string release;     // the target's
+  std::string target;      // its root directory ("/" for the host)
+  std::string made_at;     // ISO 8601
+  std::string change_set;  // the change set's manifest digest
   std::vector<PlannedStep> steps;
   std::vector<PlannedChange> changes;  // sorted by path: parents before children
 

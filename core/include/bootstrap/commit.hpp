@@ -29,19 +29,20 @@ namespace bootstrap {
 
 struct CommitResult {
   bool committed = false;
-  std::string error;                  // why it stopped (then it was rolled back)
-  std::vector<std::string> changed;   // paths that differed from the plan
+  std::string error;                 // why it stopped (then it was rolled back)
+  std::vector<std::string> changed;  // paths that differed from the plan
   double seconds = 0;
   double stage_seconds = 0, switch_seconds = 0, sync_seconds = 0;  // parts of `seconds`
 };
 
 // Commits `journal`'s plan, reading new content from the change set in `upper_dir`.
-CommitResult commit(const TargetTree& target, Journal& journal, const std::filesystem::path& upper_dir);
+CommitResult commit(const TargetTree& target, Journal& journal,
+                    const std::filesystem::path& upper_dir);
 
 struct RollbackResult {
-  std::size_t restored = 0;             // planned paths back as they were
-  std::vector<std::string> differing;   // paths not as the journal saw them before, after all
-  std::vector<std::string> notes;       // what went wrong on the way (a directory not empty...)
+  std::size_t restored = 0;            // planned paths back as they were
+  std::vector<std::string> differing;  // paths not as the journal saw them before, after all
+  std::vector<std::string> notes;      // what went wrong on the way (a directory not empty...)
   double seconds = 0;
 };
 

@@ -53,7 +53,9 @@ class Journal {
   int backup_dir() const { return backup_fd_.get(); }
   static std::string backup_name(std::size_t n) { return std::to_string(n); }
   // The temporary name beside the N-th path for its new content.
-  std::string temp_name(std::size_t n) const { return ".bootstrap-" + id_ + "-" + std::to_string(n); }
+  std::string temp_name(std::size_t n) const {
+    return ".bootstrap-" + id_ + "-" + std::to_string(n);
+  }
   // Drops the backups (after a rollback put them back, or when asked to forget).
   void drop_backups();
 

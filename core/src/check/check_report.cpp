@@ -307,7 +307,8 @@ std::string record_json(const ConfiguredBaseline& baseline, const ReleaseReport&
   return record.dump(2);
 }
 
-fs::path write_record(const fs::path& state_dir, const ConfiguredBaseline& baseline, const ReleaseReport& r) {
+fs::path write_record(const fs::path& state_dir, const ConfiguredBaseline& baseline,
+                      const ReleaseReport& r) {
   std::string record = record_json(baseline, r);
   fs::path dir = state_dir / "records";
   fs::create_directories(dir);

@@ -48,10 +48,14 @@ std::string what_changed(const ManifestEntry& was, const ManifestEntry& now) {
 
 std::string_view to_string(PlannedAction action) {
   switch (action) {
-    case PlannedAction::Create: return "create";
-    case PlannedAction::Replace: return "replace";
-    case PlannedAction::Remove: return "remove";
-    case PlannedAction::Retag: return "retag";
+    case PlannedAction::Create:
+      return "create";
+    case PlannedAction::Replace:
+      return "replace";
+    case PlannedAction::Remove:
+      return "remove";
+    case PlannedAction::Retag:
+      return "retag";
   }
   return "?";
 }
@@ -88,8 +92,8 @@ std::vector<std::string> stale_paths(const std::vector<PlannedChange>& changes,
 }
 
 std::size_t ChangePlan::count(PlannedAction action) const {
-  return static_cast<std::size_t>(std::count_if(
-      changes.begin(), changes.end(), [&](const auto& c) { return c.action == action; }));
+  return static_cast<std::size_t>(std::count_if(changes.begin(), changes.end(),
+                                                [&](const auto& c) { return c.action == action; }));
 }
 
 json ChangePlan::to_json() const {
@@ -110,10 +114,16 @@ json ChangePlan::to_json() const {
                          {"action", to_string(c.action)},
                          {"after", entry_to_json(c.after)},
                          {"before", c.before ? entry_to_json(*c.before) : json(nullptr)}});
-  return {{"schema_version", 1}, {"baseline", baseline},        {"baseline_file", baseline_file},
-          {"baseline_digest", baseline_digest},                 {"release", release},
-          {"target", target},    {"made_at", made_at},          {"change_set", change_set},
-          {"steps", steps_j},    {"changes", changes_j}};
+  return {{"schema_version", 1},
+          {"baseline", baseline},
+          {"baseline_file", baseline_file},
+          {"baseline_digest", baseline_digest},
+          {"release", release},
+          {"target", target},
+          {"made_at", made_at},
+          {"change_set", change_set},
+          {"steps", steps_j},
+          {"changes", changes_j}};
 }
 
 ChangePlan ChangePlan::from_json(const json& j) {

@@ -35,7 +35,8 @@ void commit_point(int point) {
   std::string what = h.substr(colon + 1);
   if (what == "kill") ::kill(::getpid(), SIGKILL);
   if (what.starts_with("run:")) {
-    if (std::system(what.substr(4).c_str()) != 0) throw std::runtime_error("test hook failed: " + what);
+    if (std::system(what.substr(4).c_str()) != 0)
+      throw std::runtime_error("test hook failed: " + what);
   }
 }
 
@@ -109,8 +110,10 @@ struct Commit {
     bool from_dir = c.before && c.before->type == Type::Dir;
     switch (c.action) {
       case PlannedAction::Create:
-        if (to_dir) tree_ops::make_dir(dir.get(), name, c.after);
-        else make_new(dir.get(), n, c);
+        if (to_dir)
+          tree_ops::make_dir(dir.get(), name, c.after);
+        else
+          make_new(dir.get(), n, c);
         break;
       case PlannedAction::Replace:
         if (to_dir) {
@@ -126,7 +129,8 @@ struct Commit {
         }
         break;
       case PlannedAction::Retag:
-      case PlannedAction::Remove: break;
+      case PlannedAction::Remove:
+        break;
     }
   }
 
@@ -164,12 +168,13 @@ struct Commit {
     }
   }
 
-  void rename_new(int dir, const std::string& temp, const std::string& name, const std::string& path,
-                  bool replace) {
+  void rename_new(int dir, const std::string& temp, const std::string& name,
+                  const std::string& path, bool replace) {
     try {
       tree_ops::rename_to(dir, temp, dir, name, replace);
     } catch (const SystemError& e) {
-      if (e.error_number() == EEXIST) throw TargetChanged(path + ": created since the plan was made");
+      if (e.error_number() == EEXIST)
+        throw TargetChanged(path + ": created since the plan was made");
       throw;
     }
   }
@@ -220,8 +225,7 @@ struct Commit {
     sync.sync_all();
     r.sync_seconds += since(t);
     commit_point(5);
-    journal.set_state(JournalState::Committed,
-                      std::to_string(count) + " paths committed");
+    journal.set_state(JournalState::Committed, std::to_string(count) + " paths committed");
     commit_point(6);
   }
 };
@@ -232,7 +236,8 @@ bool has_temp(const PlannedChange& c) {
 }
 
 // Undoes change n, whatever part of it was done.
-void undo(const TargetTree& target, Journal& journal, std::size_t n, std::vector<std::string>& notes) {
+void undo(const TargetTree& target, Journal& journal, std::size_t n,
+          std::vector<std::string>& notes) {
   const PlannedChange& c = journal.plan().changes[n];
   UniqueFd dir;
   std::string name;
@@ -264,7 +269,8 @@ void undo(const TargetTree& target, Journal& journal, std::size_t n, std::vector
       }
       break;
     case PlannedAction::Retag:
-      if (c.before && tree_ops::exists(dir.get(), name)) tree_ops::retag_dir(dir.get(), name, *c.before);
+      if (c.before && tree_ops::exists(dir.get(), name))
+        tree_ops::retag_dir(dir.get(), name, *c.before);
       break;
   }
 }
@@ -322,13 +328,16 @@ RollbackResult roll_back(const TargetTree& target, Journal& journal, const std::
   for (const PlannedChange& c : changes) {
     auto now = target.read(c.path, false);
     bool same = (!now && !c.before) || (now && c.before && same_shape(*now, *c.before));
-    if (same) ++r.restored;
-    else r.differing.push_back(c.path + ": not as before the apply");
+    if (same)
+      ++r.restored;
+    else
+      r.differing.push_back(c.path + ": not as before the apply");
   }
   if (r.differing.empty()) journal.drop_backups();
   try_set_state(journal, JournalState::RolledBack,
-                why + (r.differing.empty() ? "" : "; " + std::to_string(r.differing.size()) +
-                                                      " paths differ, their backups are kept"),
+                why + (r.differing.empty() ? ""
+                                           : "; " + std::to_string(r.differing.size()) +
+                                                 " paths differ, their backups are kept"),
                 r.notes);
   r.seconds = since(start);
   return r;
@@ -340,10 +349,12 @@ std::vector<std::string> recover(const TargetTree& target) {
     if (s.state != JournalState::Committing && s.state != JournalState::RollingBack) continue;
     Journal j = Journal::open(target, s.id);
     std::string was = s.state == JournalState::Committing ? "committing" : "rolling back";
-    RollbackResult r = roll_back(target, j, "interrupted while " + was + "; rolled back by recovery");
+    RollbackResult r =
+        roll_back(target, j, "interrupted while " + was + "; rolled back by recovery");
     out.push_back("apply " + s.id + " was interrupted while " + was + "; rolled back (" +
                   std::to_string(r.restored) + " paths as before" +
-                  (r.differing.empty() ? "" : ", " + std::to_string(r.differing.size()) + " not") + ")");
+                  (r.differing.empty() ? "" : ", " + std::to_string(r.differing.size()) + " not") +
+                  ")");
   }
   return out;
 }

@@ -83,15 +83,21 @@ JournalSummary summary_of(const fs::path& dir) {
 
 std::string_view to_string(JournalState state) {
   switch (state) {
-    case JournalState::Committing: return "committing";
-    case JournalState::Committed: return "committed";
-    case JournalState::RollingBack: return "rolling-back";
-    case JournalState::RolledBack: return "rolled-back";
+    case JournalState::Committing:
+      return "committing";
+    case JournalState::Committed:
+      return "committed";
+    case JournalState::RollingBack:
+      return "rolling-back";
+    case JournalState::RolledBack:
+      return "rolled-back";
   }
   return "?";
 }
 
-fs::path Journal::root_of(const TargetTree& target) { return target.root() / "var/lib/bootstrap/journal"; }
+fs::path Journal::root_of(const TargetTree& target) {
+  return target.root() / "var/lib/bootstrap/journal";
+}
 
 Journal::Journal(fs::path dir, std::string id, ChangePlan plan)
     : dir_(std::move(dir)), id_(std::move(id)), plan_(std::move(plan)) {
@@ -110,8 +116,8 @@ Journal Journal::begin(const TargetTree& target, const ChangePlan& plan) {
     fs::permissions(dir, fs::perms::owner_all);
     write_durably(dir / "plan.json", plan.to_json().dump() + "\n");
     Journal j(dir, id, plan);
-    j.summary_ = {id, JournalState::Committing, now_iso(), "", plan.baseline, plan.release, "",
-                  plan.changes.size()};
+    j.summary_ = {id, JournalState::Committing, now_iso(), "", plan.baseline, plan.release,
+                  "", plan.changes.size()};
     j.write_state();
     fsync_path(root, O_RDONLY | O_DIRECTORY);
     return j;
@@ -136,7 +142,8 @@ std::vector<JournalSummary> Journal::list(const TargetTree& target) {
   std::vector<JournalSummary> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(root_of(target), ec))
-    if (e.is_directory() && fs::exists(e.path() / "state.json")) out.push_back(summary_of(e.path()));
+    if (e.is_directory() && fs::exists(e.path() / "state.json"))
+      out.push_back(summary_of(e.path()));
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;
 }
@@ -149,9 +156,12 @@ void Journal::set_state(JournalState state, const std::string& detail) {
 
 void Journal::write_state() {
   summary_.updated = now_iso();
-  json j = {{"state", to_string(summary_.state)}, {"started", summary_.started},
-            {"updated", summary_.updated},         {"baseline", summary_.baseline},
-            {"release", summary_.release},         {"detail", summary_.detail},
+  json j = {{"state", to_string(summary_.state)},
+            {"started", summary_.started},
+            {"updated", summary_.updated},
+            {"baseline", summary_.baseline},
+            {"release", summary_.release},
+            {"detail", summary_.detail},
             {"paths", summary_.paths}};
   write_durably(dir_ / "state.json", j.dump(2) + "\n");
 }

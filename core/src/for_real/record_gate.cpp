@@ -22,8 +22,8 @@ std::vector<json> records_in(const fs::path& file) {
 // "" when `r` proves it, else why not.
 std::string mismatch(const json& r, const ConfiguredBaseline& b, const std::string& release) {
   if (r.value("baseline_digest", "") != b.baseline.digest)
-    return "is for another version of the baseline (" + r.value("baseline_digest", "?") + ", this file is " +
-           b.baseline.digest + ")";
+    return "is for another version of the baseline (" + r.value("baseline_digest", "?") +
+           ", this file is " + b.baseline.digest + ")";
   json plugins = r.value("plugins", json::object());
   for (const auto& s : b.steps) {
     std::string want = s.instance.plugin().digest();

@@ -30,7 +30,8 @@ void read_link(ManifestEntry& e, int dir, const std::string& name, const std::st
 // Regular files and directories: xattrs through an fd; files also their digest.
 void read_contents(ManifestEntry& e, int dir, const std::string& name, const std::string& shown,
                    bool digest) {
-  int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | (e.type == Type::Dir ? O_DIRECTORY : 0);
+  int flags =
+      O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | (e.type == Type::Dir ? O_DIRECTORY : 0);
   UniqueFd fd(openat(dir, name.c_str(), flags));
   if (!fd) throw SystemError("openat(" + quoted(shown) + ", O_NOFOLLOW)", errno);
   int f = fd.get();
@@ -58,7 +59,8 @@ UniqueFd TargetTree::open_parent(const std::string& path, std::string& name) con
   auto slash = path.rfind('/');
   std::string dir = slash == 0 ? "." : path.substr(1, slash - 1);
   name = path.substr(slash + 1);
-  if (name == "." || name == "..") throw std::invalid_argument("bad path in the target: '" + path + "'");
+  if (name == "." || name == "..")
+    throw std::invalid_argument("bad path in the target: '" + path + "'");
   if (last_fd_ && dir == last_dir_) return UniqueFd(::fcntl(last_fd_.get(), F_DUPFD_CLOEXEC, 0));
   open_how how{};
   how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
@@ -110,7 +112,8 @@ std::optional<ManifestEntry> TargetTree::read(const std::string& path, bool dige
   if (e.type == Type::Whiteout) e.type = Type::CharDev;  // a real 0:0 device in a real tree
   auto [dir, name] = parent(path);
   if (e.type == Type::Symlink) read_link(e, dir.get(), name, shown(path));
-  if (e.type == Type::File || e.type == Type::Dir) read_contents(e, dir.get(), name, shown(path), digest);
+  if (e.type == Type::File || e.type == Type::Dir)
+    read_contents(e, dir.get(), name, shown(path), digest);
   e.opaque = false;
   return e;
 }
@@ -143,8 +146,8 @@ bool same_state(const ManifestEntry& a, const ManifestEntry& b) {
 
 bool same_shape(const ManifestEntry& a, const ManifestEntry& b) {
   return a.type == b.type && a.mode == b.mode && a.uid == b.uid && a.gid == b.gid &&
-         a.size == b.size && a.link_target == b.link_target &&
-         a.xattrs == b.xattrs && a.rdev == b.rdev;
+         a.size == b.size && a.link_target == b.link_target && a.xattrs == b.xattrs &&
+         a.rdev == b.rdev;
 }
 
 }  // namespace bootstrap

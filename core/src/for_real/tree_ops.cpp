@@ -58,7 +58,8 @@ void set_meta(int fd, const ManifestEntry& e, const std::string& name) {
   check(::fchown(fd, e.uid, e.gid), "fchown(" + q(name) + ")");
   check(::fchmod(fd, e.mode), "fchmod(" + q(name) + ")");
   for (const auto& [k, v] : e.xattrs)
-    check(::fsetxattr(fd, k.c_str(), v.data(), v.size(), 0), "fsetxattr(" + q(name) + ", " + k + ")");
+    check(::fsetxattr(fd, k.c_str(), v.data(), v.size(), 0),
+          "fsetxattr(" + q(name) + ", " + k + ")");
 }
 
 std::vector<std::pair<std::string, std::string>> xattrs_of(int fd, const std::string& name) {
@@ -148,17 +149,23 @@ namespace {
 
 mode_t type_bits(Type t) {
   switch (t) {
-    case Type::Fifo: return S_IFIFO;
-    case Type::Socket: return S_IFSOCK;
-    case Type::CharDev: return S_IFCHR;
-    case Type::BlockDev: return S_IFBLK;
-    default: return 0;
+    case Type::Fifo:
+      return S_IFIFO;
+    case Type::Socket:
+      return S_IFSOCK;
+    case Type::CharDev:
+      return S_IFCHR;
+    case Type::BlockDev:
+      return S_IFBLK;
+    default:
+      return 0;
   }
 }
 
 }  // namespace
 
-void make_node(int dir, const std::string& name, const ManifestEntry& after, const std::string& source) {
+void make_node(int dir, const std::string& name, const ManifestEntry& after,
+               const std::string& source) {
   if (after.type == Type::File) {
     UniqueFd src(::open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!src) throw SystemError("open(" + q(source) + ")", errno);
@@ -261,7 +268,8 @@ void move_away(int dir, const std::string& name, int backup_dir, const std::stri
 
 void put_back(int backup_dir, const std::string& backup, int dir, const std::string& name) {
   struct stat st {};
-  check(::fstatat(backup_dir, backup.c_str(), &st, AT_SYMLINK_NOFOLLOW), "fstatat(" + q(backup) + ")");
+  check(::fstatat(backup_dir, backup.c_str(), &st, AT_SYMLINK_NOFOLLOW),
+        "fstatat(" + q(backup) + ")");
   struct stat here {};
   bool there = ::fstatat(dir, name.c_str(), &here, AT_SYMLINK_NOFOLLOW) == 0;
   if (there && here.st_dev == st.st_dev && here.st_ino == st.st_ino) return;  // never moved

@@ -11,7 +11,8 @@ namespace bootstrap::tree_ops {
 // A new `after` (file, symlink, fifo, socket or device) named `name` in `dir`, made from the
 // change set's copy at `source` (files: its content); owner, mode (set-id bits after the owner),
 // xattrs and mtime as in `after`.
-void make_node(int dir, const std::string& name, const ManifestEntry& after, const std::string& source);
+void make_node(int dir, const std::string& name, const ManifestEntry& after,
+               const std::string& source);
 // A new directory with `after`'s owner, mode and xattrs.
 void make_dir(int dir, const std::string& name, const ManifestEntry& after);
 // An existing directory given `after`'s owner, mode and xattrs (xattrs it should not have removed).

@@ -175,7 +175,8 @@ ManifestEntry entry_from_json(const nlohmann::json& x) {
   e.digest = x.value("digest", std::string());
   e.link_target = x.value("target", std::string());
   if (auto it = x.find("xattrs"); it != x.end()) {
-    for (const auto& [k, v] : it->items()) e.xattrs.emplace_back(k, decode_value(v.get<std::string>()));
+    for (const auto& [k, v] : it->items())
+      e.xattrs.emplace_back(k, decode_value(v.get<std::string>()));
     std::sort(e.xattrs.begin(), e.xattrs.end());
   }
   e.opaque = x.value("opaque", false);
