@@ -33,22 +33,8 @@ std::string not_debian(const fs::path& root, const sandbox::Image& image) {
   return "";
 }
 
-std::string action_word(PlannedAction a) {
-  switch (a) {
-    case PlannedAction::Create:
-      return "create";
-    case PlannedAction::Replace:
-      return "replace";
-    case PlannedAction::Remove:
-      return "remove";
-    case PlannedAction::Retag:
-      return "retag";
-  }
-  return "?";
-}
-
 std::string painted(Console& console, PlannedAction a) {
-  std::string w = fmt::format("{:<8}", action_word(a));
+  std::string w = fmt::format("{:<8}", to_string(a));
   if (a == PlannedAction::Create) return console.green(w);
   if (a == PlannedAction::Remove) return console.red(w);
   return console.yellow(w);

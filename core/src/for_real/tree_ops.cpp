@@ -62,6 +62,19 @@ void set_meta(int fd, const ManifestEntry& e, const std::string& name) {
           "fsetxattr(" + q(name) + ", " + k + ")");
 }
 
+// The names in an opened directory (a duplicate of `fd` is read, so `fd` stays usable).
+std::vector<std::string> names_in(int fd, const std::string& shown) {
+  DIR* d = ::fdopendir(::dup(fd));
+  if (d == nullptr) throw SystemError("fdopendir(" + q(shown) + ")", errno);
+  std::vector<std::string> names;
+  while (dirent* ent = ::readdir(d)) {
+    std::string n = ent->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  ::closedir(d);
+  return names;
+}
+
 std::vector<std::pair<std::string, std::string>> xattrs_of(int fd, const std::string& name) {
   std::vector<std::pair<std::string, std::string>> out;
   ssize_t n = ::flistxattr(fd, nullptr, 0);
@@ -100,15 +113,7 @@ void copy_dir(int from_dir, const std::string& from, int to_dir, const std::stri
   check(::mkdirat(to_dir, to.c_str(), 0700), "mkdirat(" + q(to) + ")");
   UniqueFd src = open_at(from_dir, from, O_RDONLY | O_DIRECTORY);
   UniqueFd dst = open_at(to_dir, to, O_RDONLY | O_DIRECTORY);
-  DIR* d = ::fdopendir(::dup(src.get()));
-  if (d == nullptr) throw SystemError("fdopendir(" + q(from) + ")", errno);
-  std::vector<std::string> names;
-  while (dirent* ent = ::readdir(d)) {
-    std::string n = ent->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  ::closedir(d);
-  for (const auto& n : names) copy_node(src.get(), n, dst.get(), n);
+  for (const auto& n : names_in(src.get(), from)) copy_node(src.get(), n, dst.get(), n);
   ManifestEntry e = meta_of(st);
   e.xattrs = xattrs_of(src.get(), from);
   set_meta(dst.get(), e, to);
@@ -224,15 +229,7 @@ void remove_any(int dir, const std::string& name) {
     return;
   }
   UniqueFd fd = open_at(dir, name, O_RDONLY | O_DIRECTORY);
-  DIR* d = ::fdopendir(::dup(fd.get()));
-  if (d == nullptr) throw SystemError("fdopendir(" + q(name) + ")", errno);
-  std::vector<std::string> names;
-  while (dirent* ent = ::readdir(d)) {
-    std::string n = ent->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  ::closedir(d);
-  for (const auto& n : names) remove_any(fd.get(), n);
+  for (const auto& n : names_in(fd.get(), name)) remove_any(fd.get(), n);
   check(::unlinkat(dir, name.c_str(), AT_REMOVEDIR), "unlinkat(" + q(name) + ", AT_REMOVEDIR)");
 }
 
