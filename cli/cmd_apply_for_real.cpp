@@ -72,6 +72,10 @@ std::optional<ChangePlan> saved_plan(const ConfiguredBaseline& baseline, const T
     console.error("the plan " + dir + " is for " + plan.target + ", not " + target.root.string());
     return std::nullopt;
   }
+  if (std::string why = filesystems_changed(plan, target.image.submounts); !why.empty()) {
+    console.error("the plan " + dir + " is stale: " + why + "; make a new plan");
+    return std::nullopt;
+  }
   auto stale = stale_paths(plan.changes, *target.tree);
   if (stale.empty()) return plan;
   std::string list;
@@ -87,6 +91,7 @@ bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Consol
                       bool verbose) {
   sandbox::Spec spec;
   spec.lowers = {target.root};
+  spec.submounts = sandbox::submounts_of(target.image);
   spec.setuid_programs = true;
   std::vector<int> all;
   for (const auto& s : baseline.steps) all.push_back(s.step.index);

@@ -5,6 +5,7 @@
 
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "bootstrap/commit.hpp"
@@ -98,6 +99,8 @@ ChangePlan plan_of(const ConfiguredBaseline& baseline, const Target& target,
   for (const StepReport& s : prepared.steps.applied)
     plan.steps.push_back({s.index, s.plugin, s.changes});
   plan.changes = plan_changes(upper, *target.tree);
+  plan.filesystems = target.image.submounts;
+  for (PlannedChange& c : plan.changes) c.filesystem = filesystem_of(c.path, plan.filesystems);
   return plan;
 }
 
@@ -129,6 +132,13 @@ void print_plan(Console& console, const ChangePlan& plan, bool verbose) {
                           plan.changes.size(), plan.count(PlannedAction::Create),
                           plan.count(PlannedAction::Replace), plan.count(PlannedAction::Remove),
                           plan.count(PlannedAction::Retag)));
+  if (plan.filesystems.empty()) return;
+  std::map<std::string, std::size_t> per_fs;
+  for (const PlannedChange& c : plan.changes) ++per_fs[c.filesystem];
+  std::string line = "filesystems written:";
+  for (const auto& m : plan.filesystems)
+    line += fmt::format(" {} ({}) {},", m.path, m.fstype, per_fs[m.path]);
+  console.out(line + fmt::format(" / {}", per_fs["/"]));
 }
 
 void save_plan(const fs::path& dir, const ChangePlan& plan, const fs::path& change_set) {

@@ -71,6 +71,7 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
 
   sandbox::Spec spec;
   spec.lowers = {image.root};
+  spec.submounts = sandbox::submounts_of(image);
   spec.share_network = o.network;
   spec.network = network;
   spec.env = o.env;

@@ -310,7 +310,14 @@ Image root_image(const fs::path& root, const std::string& name) {
   img.release = os_release_field(root, "VERSION_CODENAME");
   img.root = root;
   img.digest = digest_of_files({root / "etc/os-release", root / "var/lib/dpkg/status"});
+  img.submounts = mounts_under(root, {default_cache_root()});
   return img;
+}
+
+std::vector<Submount> submounts_of(const Image& image) {
+  std::vector<Submount> out;
+  for (const MountPoint& m : image.submounts) out.push_back({m.path, {}, {}});
+  return out;
 }
 
 std::vector<Image> ImageStore::list() const {

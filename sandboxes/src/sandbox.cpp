@@ -43,7 +43,7 @@
 namespace bootstrap::sandbox {
 namespace {
 
-constexpr const char* kStaging = "/tmp";  // a tmpfs is mounted here, in the new mount ns only
+constexpr const char* kStaging = kStagingDir;  // a tmpfs is mounted here, in the new mount ns only
 
 // Everything the child needs, prepared in the parent so the child only makes syscalls.
 struct Plan {
@@ -228,14 +228,8 @@ pid_t spawn_main_process(Plan& plan) {
         continue;
       }
       // overlayfs refuses a layer inside another one on the same filesystem ("/" of the host
-      // image holds the cache). Seen through a read-only overlay of its own, the lower is on
-      // another superblock and no longer contains anything.
-      std::string inner = std::string(kStaging) + "/wrap" + std::to_string(i);
-      if (mkdirat(stage.get(), ("wrap" + std::to_string(i)).c_str(), 0755) != 0) throw SystemError("mkdirat(\"" + inner + "\")", errno);
-      std::string opts = "lowerdir=" + fd_path(lower_fds[i]) + ":" + kStaging + "/empty";
-      if (mount("overlay", inner.c_str(), "overlay", MS_RDONLY, opts.c_str()) != 0)
-        throw SystemError("mount(\"overlay\", \"" + inner + "\", \"overlay\", \"" + opts + "\")", errno);
-      layers.push_back(inner);
+      // image holds the cache).
+      layers.push_back(wrapped_lower_in_child(stage.get(), "wrap" + std::to_string(i), lower_fds[i]));
     }
     std::string upper =
         plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(upper_fd.get());
@@ -243,6 +237,8 @@ pid_t spawn_main_process(Plan& plan) {
     mount_overlay_in_child(std::string(kStaging) + "/root", layers, upper, work);
 
     UniqueFd root = open_dir(std::string(kStaging) + "/root", O_RDONLY, "overlay root");
+    for (std::size_t i = 0; i < spec.submounts.size(); ++i)
+      mount_submount_in_child(root.get(), stage.get(), i, lower_fds, spec.submounts[i]);
     mount_dev_in_child(root.get());
     mount_proc_in_child(root.get(), spec.pids_limit);
     // sysfs shows the network namespace of whoever mounts it: enter the private one first.

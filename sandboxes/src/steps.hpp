@@ -17,6 +17,8 @@
 
 namespace bootstrap::sandbox {
 
+struct Submount;
+
 // --- resolve.cpp: paths inside a root never leave it --------------------------------------
 // openat2(root, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): absolute symlinks and
 // ".." planted in a layer stay inside `root`.
@@ -59,6 +61,14 @@ void make_sandbox_layer_in_child(int layer, const std::vector<int>& lower_fds,
                                  const std::vector<SandboxFile>& files);
 void mount_overlay_in_child(const std::string& target, const std::vector<std::string>& lowers,
                             const std::string& upper, const std::string& work);
+// The staging tmpfs every sandbox mounts in its own mount namespace, and works in.
+inline constexpr const char* kStagingDir = "/tmp";
+// A lower that contains another layer, seen through a read-only overlay of its own at
+// staging/`name` (on another superblock, it no longer contains anything); returns its path.
+std::string wrapped_lower_in_child(int stage, const std::string& name, int lower_fd);
+// Submount `index` (Spec::submounts) as an overlay at its path inside `root`, after the root's.
+void mount_submount_in_child(int root, int stage, std::size_t index, const std::vector<int>& lower_fds,
+                             const Submount& m);
 // After the run: the sandbox files never belong to a result; removes them (and parent dirs that
 // were only copied up for them) from a persistent upper, never following a symlink.
 void scrub_upper(int upper, const std::vector<int>& lower_fds, const std::vector<SandboxFile>& files);

@@ -50,9 +50,9 @@ class TargetTest : public ::testing::Test {
         "-o -printf '%p %y %m %U %G %s %l\\n' | LC_ALL=C sort && "
         "find . -path ./var/lib/bootstrap -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 "
         "sha256sum && "
-        "getfattr -R -P -d -m - --absolute-names . 2>/dev/null";
+        "getfattr -R -P -h -d -m - --absolute-names .";
     auto r = testing::run({"/bin/sh", "-c", script, "walk", tree.string()});
-    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.status, 0) << r.err << r.out.substr(r.out.size() > 2000 ? r.out.size() - 2000 : 0);
     return r.out;
   }
 

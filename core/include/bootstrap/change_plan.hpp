@@ -12,6 +12,7 @@
 
 #include "bootstrap/manifest.hpp"
 #include "bootstrap/plugin.hpp"
+#include "bootstrap/sandbox/mount_table.hpp"
 #include "bootstrap/target_tree.hpp"
 
 namespace bootstrap {
@@ -29,6 +30,8 @@ struct PlannedChange {
   PlannedAction action = PlannedAction::Create;
   ManifestEntry after;                  // what the change set holds (Remove: a whiteout)
   std::optional<ManifestEntry> before;  // the target's state when planned
+  std::string filesystem = "/";         // the mount point of the filesystem it lives on
+  int step = -1;                        // the step that last wrote it (index), -1: unknown
 };
 
 // What each step's plugin said it changed (packages, users, services by name).
@@ -48,6 +51,9 @@ struct ChangePlan {
   std::string change_set;  // the change set's manifest digest
   std::vector<PlannedStep> steps;
   std::vector<PlannedChange> changes;  // sorted by path: parents before children
+  // The target's filesystems of their own under its root when planned (its /srv, /var): a
+  // commit writes each path into the one it lives on, and refuses when they are not the same.
+  std::vector<sandbox::MountPoint> filesystems;
 
   std::size_t count(PlannedAction action) const;
   nlohmann::json to_json() const;
@@ -58,6 +64,14 @@ struct ChangePlan {
 // state the target already has is left out (a copied-up parent, a file rewritten unchanged);
 // what an opaque directory hides on the target becomes removals.
 std::vector<PlannedChange> plan_changes(const Manifest& upper, const TargetTree& target);
+
+// The mount point of the filesystem `path` lives on, of `filesystems` ("/" for the root's).
+std::string filesystem_of(const std::string& path,
+                          const std::vector<sandbox::MountPoint>& filesystems);
+
+// Why the target's filesystems now are not the ones the plan saw, or "".
+std::string filesystems_changed(const ChangePlan& plan,
+                                const std::vector<sandbox::MountPoint>& now);
 
 // The planned paths whose state on the target is not what the plan saw, each as
 // "/etc/x: content differs (xxh3-128:... vs xxh3-128:...)" or "/etc/x: created since".

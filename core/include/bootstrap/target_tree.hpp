@@ -34,6 +34,8 @@ class TargetTree {
   // forget() after moving or removing a directory.
   std::pair<UniqueFd, std::string> parent(const std::string& path) const;
   void forget() const;
+  // A directory of the target, opened O_RDONLY (a mount point: the filesystem mounted there).
+  UniqueFd open_dir(const std::string& path) const;
   // Names in a directory of the target, sorted.
   std::vector<std::string> list(const std::string& path) const;
 

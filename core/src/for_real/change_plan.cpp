@@ -91,6 +91,27 @@ std::vector<std::string> stale_paths(const std::vector<PlannedChange>& changes,
   return out;
 }
 
+std::string filesystem_of(const std::string& path,
+                          const std::vector<sandbox::MountPoint>& filesystems) {
+  std::string best = "/";
+  for (const auto& m : filesystems)
+    if ((path == m.path || path.starts_with(m.path + "/")) && m.path.size() > best.size())
+      best = m.path;
+  return best;
+}
+
+std::string filesystems_changed(const ChangePlan& plan,
+                                const std::vector<sandbox::MountPoint>& now) {
+  auto listed = [](const std::vector<sandbox::MountPoint>& ms) {
+    std::string out;
+    for (const auto& m : ms) out += (out.empty() ? "" : ", ") + m.describe();
+    return out.empty() ? std::string("none") : out;
+  };
+  if (plan.filesystems == now) return "";
+  return "the filesystems mounted under " + plan.target + " are not the ones planned with (" +
+         listed(plan.filesystems) + "; now " + listed(now) + ")";
+}
+
 std::size_t ChangePlan::count(PlannedAction action) const {
   return static_cast<std::size_t>(std::count_if(changes.begin(), changes.end(),
                                                 [&](const auto& c) { return c.action == action; }));
@@ -113,7 +134,12 @@ json ChangePlan::to_json() const {
     changes_j.push_back({{"path", c.path},
                          {"action", to_string(c.action)},
                          {"after", entry_to_json(c.after)},
-                         {"before", c.before ? entry_to_json(*c.before) : json(nullptr)}});
+                         {"before", c.before ? entry_to_json(*c.before) : json(nullptr)},
+                         {"filesystem", c.filesystem},
+                         {"step", c.step}});
+  json filesystems_j = json::array();
+  for (const auto& m : filesystems)
+    filesystems_j.push_back({{"path", m.path}, {"fstype", m.fstype}, {"source", m.source}});
   return {{"schema_version", 1},
           {"baseline", baseline},
           {"baseline_file", baseline_file},
@@ -122,6 +148,7 @@ json ChangePlan::to_json() const {
           {"target", target},
           {"made_at", made_at},
           {"change_set", change_set},
+          {"filesystems", filesystems_j},
           {"steps", steps_j},
           {"changes", changes_j}};
 }
@@ -159,8 +186,13 @@ ChangePlan ChangePlan::from_json(const json& j) {
                                  : throw std::invalid_argument("plan: unknown action '" + a + "'");
     pc.after = entry_from_json(c.at("after"));
     if (!c.at("before").is_null()) pc.before = entry_from_json(c.at("before"));
+    pc.filesystem = c.value("filesystem", "/");
+    pc.step = c.value("step", -1);
     p.changes.push_back(std::move(pc));
   }
+  for (const auto& m : j.value("filesystems", json::array()))
+    p.filesystems.push_back({m.at("path").get<std::string>(), m.value("fstype", ""),
+                             m.value("source", "")});
   return p;
 }
 

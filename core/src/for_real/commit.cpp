@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 
+#include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/system_error.hpp"
 #include "tree_ops.hpp"
 
@@ -51,7 +52,10 @@ class Syncer {
   void add(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || fds_.count(st.st_dev)) return;
-    fds_[st.st_dev] = UniqueFd(::dup(fd));
+    // syncfs needs a descriptor that is not O_PATH (the parents the commit opens are).
+    UniqueFd readable(::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!readable) throw SystemError("openat(\".\") for syncfs", errno);
+    fds_[st.st_dev] = std::move(readable);
   }
   void sync_all() {
     for (auto& [dev, fd] : fds_)
@@ -203,6 +207,9 @@ struct Commit {
   }
 
   void run(CommitResult& r) {
+    std::string moved = filesystems_changed(
+        journal.plan(), sandbox::mounts_under(target.root(), {sandbox::default_cache_root()}));
+    if (!moved.empty()) throw TargetChanged(moved);
     commit_point(1);
     std::size_t count = changes().size();
     auto t = Clock::now();
@@ -275,6 +282,20 @@ void undo(const TargetTree& target, Journal& journal, std::size_t n,
   }
 }
 
+// syncfs on the target's root and each filesystem the plan names (that is still there).
+void sync_filesystems(const TargetTree& target, const ChangePlan& plan) {
+  Syncer sync;
+  sync.add(target.root_fd());
+  for (const auto& m : plan.filesystems) {
+    try {
+      sync.add(target.open_dir(m.path).get());
+    } catch (const SystemError&) {
+      // not there any more: nothing of it to sync
+    }
+  }
+  sync.sync_all();
+}
+
 }  // namespace
 
 CommitResult commit(const TargetTree& target, Journal& journal, const fs::path& upper_dir) {
@@ -323,7 +344,7 @@ RollbackResult roll_back(const TargetTree& target, Journal& journal, const std::
   try_set_state(journal, JournalState::RollingBack, why, r.notes);
   const auto& changes = journal.plan().changes;
   for (std::size_t n = changes.size(); n-- > 0;) undo(target, journal, n, r.notes);
-  if (::syncfs(target.root_fd()) != 0) throw SystemError("syncfs", errno);
+  sync_filesystems(target, journal.plan());
   // Put back by rename, a path is its old inode again: its shape tells (content is not re-read).
   for (const PlannedChange& c : changes) {
     auto now = target.read(c.path, false);

@@ -118,13 +118,18 @@ std::optional<ManifestEntry> TargetTree::read(const std::string& path, bool dige
   return e;
 }
 
-std::vector<std::string> TargetTree::list(const std::string& path) const {
+UniqueFd TargetTree::open_dir(const std::string& path) const {
   open_how how{};
   how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   std::string rel = path == "/" ? "." : path.substr(1);
-  int fd = openat2_retrying(root_fd_.get(), rel.c_str(), how);
-  if (fd < 0) throw SystemError("openat2(" + quoted(shown(path)) + ", O_DIRECTORY)", errno);
+  UniqueFd fd(openat2_retrying(root_fd_.get(), rel.c_str(), how));
+  if (!fd) throw SystemError("openat2(" + quoted(shown(path)) + ", O_DIRECTORY)", errno);
+  return fd;
+}
+
+std::vector<std::string> TargetTree::list(const std::string& path) const {
+  int fd = open_dir(path).release();
   DIR* d = fdopendir(fd);
   if (d == nullptr) {
     ::close(fd);

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "bootstrap/sandbox/mount_table.hpp"
+#include "bootstrap/sandbox/sandbox.hpp"
+
 namespace bootstrap::sandbox {
 
 struct Image {
@@ -17,7 +20,12 @@ struct Image {
   std::string digest;            // identifies the content (changes when rebuilt)
   std::uint64_t size_bytes = 0;  // 0 for host
   std::string built_at;          // ISO 8601, "" for host
+  // Filesystems of their own under root (a host's /srv, /var): each its own lower.
+  std::vector<MountPoint> submounts;
 };
+
+// The image's submounts for a sandbox whose changes to them vanish with it (run, shell, checks).
+std::vector<Submount> submounts_of(const Image& image);
 
 using Progress = std::function<void(const std::string& line)>;
 
@@ -37,7 +45,8 @@ class ImageStore {
 };
 
 // A directory tree standing for a host (apply --for-real --root DIR; "/" is `host`) as an
-// image: its release from its os-release, a digest of its os-release and dpkg status.
+// image: its release from its os-release, a digest of its os-release and dpkg status, the
+// filesystems mounted under it.
 Image root_image(const std::filesystem::path& root, const std::string& name);
 
 // The default cache root: /var/cache/bootstrap as root, $XDG_CACHE_HOME/bootstrap otherwise.

@@ -21,6 +21,18 @@ struct Bind {
   bool read_only = true;
 };
 
+// A filesystem of its own inside the image (a host's /srv or /var, see mount_table.hpp):
+// overlayfs does not look through a mount point in a lower layer, so it gets an overlay of its
+// own at `path`, whose lowers are each of Spec::lowers at `path` where a lower has that
+// directory (the image's is the mounted filesystem), and whose upper is its own.
+struct Submount {
+  std::string path;  // "/srv", inside the sandbox; parents before children
+  // Where its changes go: empty, a tmpfs; otherwise as Spec::upper and Spec::work. The upper
+  // is given the owner and mode the image's directory has (the overlay's root shows them).
+  std::filesystem::path upper;
+  std::filesystem::path work;
+};
+
 struct Spec {
   // Read-only layers, top-most first; the last one is the image root ("/" for the host image).
   std::vector<std::filesystem::path> lowers;
@@ -28,6 +40,7 @@ struct Spec {
   // must exist, be empty, and live on one filesystem.
   std::filesystem::path upper;
   std::filesystem::path work;
+  std::vector<Submount> submounts;
   std::vector<Bind> binds;
   std::string hostname = "bootstrap";
   bool share_network = false;      // true: the machine's network (fetch phase); false: loopback only
