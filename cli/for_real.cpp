@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -47,18 +48,58 @@ std::string what_of(const PlannedChange& c) {
   return describe(*c.before) + " -> " + describe(c.after);
 }
 
-void print_steps(Console& console, const ChangePlan& plan) {
-  for (const PlannedStep& s : plan.steps) {
-    console.out(console.bold(fmt::format("step {} {}", s.index + 1, s.plugin)) +
-                console.dim(fmt::format("  ({} changes)", s.changes.size())));
-    for (const Change& c : s.changes) {
-      std::string verb = c.kind == ChangeKind::Created    ? "created"
-                         : c.kind == ChangeKind::Modified ? "modified"
-                                                          : "removed";
-      console.out(fmt::format("  {:<9} {}{}", verb, c.what,
-                              c.detail.empty() ? "" : "  " + console.dim(c.detail)));
-    }
+void print_named_changes(Console& console, const Outcome& changes) {
+  for (const Change& c : changes) {
+    std::string verb = c.kind == ChangeKind::Created    ? "created"
+                       : c.kind == ChangeKind::Modified ? "modified"
+                                                        : "removed";
+    console.out(fmt::format("  {:<9} {}{}", verb, c.what,
+                            c.detail.empty() ? "" : "  " + console.dim(c.detail)));
   }
+}
+
+// Paths with their action; a created directory's contents folded into one line unless verbose.
+void print_paths(Console& console, const std::vector<const PlannedChange*>& changes,
+                 bool verbose) {
+  std::string folded;
+  std::size_t inside = 0;
+  auto flush = [&] {
+    if (!folded.empty() && inside > 0)
+      console.out(console.dim(
+          fmt::format("           ... and {} paths inside {} (-v lists them)", inside, folded)));
+    folded.clear();
+    inside = 0;
+  };
+  for (const PlannedChange* c : changes) {
+    if (!folded.empty() && c->path.starts_with(folded + "/") &&
+        c->action == PlannedAction::Create) {
+      ++inside;
+      continue;
+    }
+    flush();
+    console.out(
+        fmt::format("  {} {}  {}", painted(console, c->action), c->path, console.dim(what_of(*c))));
+    if (!verbose && c->action == PlannedAction::Create && c->after.type == ManifestEntry::Type::Dir)
+      folded = c->path;
+  }
+  flush();
+}
+
+std::vector<const PlannedChange*> paths_of_step(const ChangePlan& plan, int step) {
+  std::vector<const PlannedChange*> out;
+  for (const PlannedChange& c : plan.changes)
+    if (c.step == step) out.push_back(&c);
+  return out;
+}
+
+void print_filesystems(Console& console, const ChangePlan& plan) {
+  if (plan.filesystems.empty()) return;
+  std::map<std::string, std::size_t> per_fs;
+  for (const PlannedChange& c : plan.changes) ++per_fs[c.filesystem];
+  std::string line = "filesystems written:";
+  for (const auto& m : plan.filesystems)
+    line += fmt::format(" {} ({}) {},", m.path, m.fstype, per_fs[m.path]);
+  console.out(line + fmt::format(" / {}", per_fs["/"]));
 }
 
 }  // namespace
@@ -99,46 +140,40 @@ ChangePlan plan_of(const ConfiguredBaseline& baseline, const Target& target,
   for (const StepReport& s : prepared.steps.applied)
     plan.steps.push_back({s.index, s.plugin, s.changes});
   plan.changes = plan_changes(upper, *target.tree);
+  std::vector<StepEnd> ends;
+  for (const StepReport& s : prepared.steps.applied) ends.push_back({s.index, s.ended_ns});
+  attribute_steps(plan.changes, prepared.upper(), ends, plan.steps);
   plan.filesystems = target.image.submounts;
   for (PlannedChange& c : plan.changes) c.filesystem = filesystem_of(c.path, plan.filesystems);
   return plan;
 }
 
 void print_plan(Console& console, const ChangePlan& plan, bool verbose) {
-  print_steps(console, plan);
-  console.out(console.bold("paths") + console.dim(fmt::format("  (on {})", plan.target)));
-  std::string folded;  // a created directory whose contents are shown as one line
-  std::size_t inside = 0;
-  auto flush = [&] {
-    if (!folded.empty() && inside > 0)
-      console.out(console.dim(
-          fmt::format("           ... and {} paths inside {} (-v lists them)", inside, folded)));
-    folded.clear();
-    inside = 0;
-  };
-  for (const PlannedChange& c : plan.changes) {
-    if (!folded.empty() && c.path.starts_with(folded + "/") && c.action == PlannedAction::Create) {
-      ++inside;
-      continue;
-    }
-    flush();
-    console.out(
-        fmt::format("  {} {}  {}", painted(console, c.action), c.path, console.dim(what_of(c))));
-    if (!verbose && c.action == PlannedAction::Create && c.after.type == ManifestEntry::Type::Dir)
-      folded = c.path;
+  std::size_t shown = 0;
+  for (const PlannedStep& s : plan.steps) {
+    auto paths = paths_of_step(plan, s.index);
+    shown += paths.size();
+    console.out(console.bold(fmt::format("step {} {}", s.index + 1, s.plugin)) +
+                console.dim(fmt::format("  ({} changes, {} paths on {})", s.changes.size(),
+                                        paths.size(), plan.target)));
+    print_named_changes(console, s.changes);
+    print_paths(console, paths, verbose);
   }
-  flush();
+  if (shown < plan.changes.size()) {
+    std::vector<const PlannedChange*> rest;
+    for (const PlannedChange& c : plan.changes)
+      if (std::none_of(plan.steps.begin(), plan.steps.end(),
+                       [&](const PlannedStep& s) { return s.index == c.step; }))
+        rest.push_back(&c);
+    console.out(console.bold("paths no step is known to have written") +
+                console.dim(fmt::format("  ({})", rest.size())));
+    print_paths(console, rest, verbose);
+  }
   console.out(fmt::format("plan: {} paths: {} created, {} replaced, {} removed, {} retagged",
                           plan.changes.size(), plan.count(PlannedAction::Create),
                           plan.count(PlannedAction::Replace), plan.count(PlannedAction::Remove),
                           plan.count(PlannedAction::Retag)));
-  if (plan.filesystems.empty()) return;
-  std::map<std::string, std::size_t> per_fs;
-  for (const PlannedChange& c : plan.changes) ++per_fs[c.filesystem];
-  std::string line = "filesystems written:";
-  for (const auto& m : plan.filesystems)
-    line += fmt::format(" {} ({}) {},", m.path, m.fstype, per_fs[m.path]);
-  console.out(line + fmt::format(" / {}", per_fs["/"]));
+  print_filesystems(console, plan);
 }
 
 void save_plan(const fs::path& dir, const ChangePlan& plan, const fs::path& change_set) {

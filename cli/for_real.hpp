@@ -33,8 +33,10 @@ std::optional<Target> open_target(const std::string& root, Console& console);
 ChangePlan plan_of(const ConfiguredBaseline& baseline, const Target& target,
                    const Prepared& prepared);
 
-// Per step, what its plugin changed; then every path with its action (a created directory's
-// contents folded into one line unless `verbose`); then the totals.
+// Per step, what its plugin changed (packages, users, services by name) and the paths it wrote
+// last, each with its action (a created directory's contents folded into one line unless
+// `verbose`); then the totals and, on a target with filesystems of their own, how many paths
+// go to each.
 void print_plan(Console& console, const ChangePlan& plan, bool verbose);
 
 // plan -o DIR: the plan and a copy of its change set; apply --plan DIR reads both.

@@ -63,6 +63,9 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
       << planned.out;
   EXPECT_NE(planned.out.find("remove   /etc/update-motd.d/10-uname"), std::string::npos)
       << planned.out;
+  // Each path under the step that wrote it (0-based: fslayout, python, setuptools, daemontools,
+  // eggmonster, sso).
+  EXPECT_NE(planned.out.find("step 4 daemontools  (18 changes, "), std::string::npos) << planned.out;
 
   auto applied = bootstrap({"apply", kDragoman, "--for-real", "--root", root.string(), "--plan",
                             file("plan"), "--record", file("rec.json")});
@@ -86,6 +89,15 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
     ++compared;
   }
   EXPECT_GT(compared, 1000u);
+  auto step_of = [&](const std::string& path) {
+    for (const auto& c : plan["changes"])
+      if (c["path"] == path) return c["step"].get<int>();
+    return -2;
+  };
+  EXPECT_EQ(step_of("/usr/bin/svscan"), 3);
+  EXPECT_EQ(step_of("/opt/eggmonster"), 4);
+  EXPECT_EQ(step_of("/etc/update-motd.d/10-uname"), 0);
+  EXPECT_EQ(step_of("/usr/sbin/sshd"), 5);
   EXPECT_EQ(dpkg_audit(root), "0:");
   EXPECT_EQ(dpkg_verify_non_conffiles(root), "");
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct StepReport {
   std::optional<std::string> error;  // apply or verify could not run
   std::vector<std::string> notes;    // worth telling, not a failure ("left 1 process running...")
   double seconds = 0;
+  // When its apply ended (CLOCK_REALTIME, ns): everything it wrote has a ctime up to this, and
+  // everything the next step writes a later one. Set only when asked (StepsRequest::mark_steps).
+  std::int64_t ended_ns = 0;
   bool passed_checks() const;
 };
 

@@ -4,6 +4,7 @@
 // (`plan -o`) is applied only while every one of those fingerprints still holds.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -64,6 +65,19 @@ struct ChangePlan {
 // state the target already has is left out (a copied-up parent, a file rewritten unchanged);
 // what an opaque directory hides on the target becomes removals.
 std::vector<PlannedChange> plan_changes(const Manifest& upper, const TargetTree& target);
+
+// When a step's apply ended (StepReport::ended_ns), in step order.
+struct StepEnd {
+  int step = 0;
+  std::int64_t ended_ns = 0;
+};
+// Sets each change's `step`: the last step whose plugin named the path among its changes;
+// otherwise the first step whose apply ended at or after the path's ctime in the change set
+// `upper` (for a removal, its parent directory's: overlayfs links every whiteout to one shared
+// inode, whose ctime is the latest whiteout's; for a path not there, its nearest parent's);
+// -1 when no step's end covers it.
+void attribute_steps(std::vector<PlannedChange>& changes, const std::filesystem::path& upper,
+                     const std::vector<StepEnd>& ends, const std::vector<PlannedStep>& steps);
 
 // The mount point of the filesystem `path` lives on, of `filesystems` ("/" for the root's).
 std::string filesystem_of(const std::string& path,

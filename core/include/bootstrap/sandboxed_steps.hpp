@@ -14,6 +14,10 @@ namespace bootstrap {
 struct StepsRequest {
   std::vector<int> apply;   // step indices to apply, in order; stops at the first failure
   std::vector<int> verify;  // step indices to verify afterwards (skipped if an apply failed)
+  // Mark when each step's apply ended (StepReport::ended_ns), waiting after it until the
+  // filesystem clock has passed the mark, so that a path's ctime in the upper layer tells
+  // which step wrote it last (at most one clock tick, about 4 ms, per step).
+  bool mark_steps = false;
 };
 
 struct StepsResult {

@@ -1,5 +1,6 @@
 #include "bootstrap/sandboxed_steps.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -66,8 +67,21 @@ void send_verified(int fd, int step, const std::vector<Check>& checks, double se
   send(fd, j);
 }
 
-bool apply_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, Host& host, int fd) {
-  for (int i : steps) {
+std::int64_t clock_ns(clockid_t clock) {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Now, once the clock file times come from (coarse, or finer) has passed it.
+std::int64_t step_mark() {
+  std::int64_t mark = clock_ns(CLOCK_REALTIME);
+  while (clock_ns(CLOCK_REALTIME_COARSE) <= mark) ::usleep(500);
+  return mark;
+}
+
+bool apply_steps(ConfiguredBaseline& baseline, const StepsRequest& request, Host& host, int fd) {
+  for (int i : request.apply) {
     ConfiguredStep& s = step_at(baseline, i);
     send(fd, {{"event", "start"}, {"step", i}});
     StepReport r = apply_step(s, host);
@@ -76,6 +90,7 @@ bool apply_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, Ho
               {"changes", changes_json(r.changes)},
               {"seconds", r.seconds},
               {"notes", r.notes}};
+    if (request.mark_steps) j["ended_ns"] = step_mark();
     if (r.error) j["error"] = *r.error + offline_hint(*r.error);
     send(fd, j);
     if (r.error) return false;
@@ -118,7 +133,7 @@ int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd)
   RootHost host("/", [fd](LogLevel level, std::string_view message) {
     send(fd, {{"event", "log"}, {"level", static_cast<int>(level)}, {"message", message}});
   });
-  if (!apply_steps(baseline, request.apply, host, fd)) return 1;
+  if (!apply_steps(baseline, request, host, fd)) return 1;
   verify_steps(baseline, request.verify, host, fd);
   return 0;
 }
@@ -170,6 +185,7 @@ StepsResult SandboxedSteps::finish() {
       rep.index = step;
       rep.plugin = step_at(*baseline_, step).step.plugin;
       rep.seconds = j.value("seconds", 0.0);
+      rep.ended_ns = j.value("ended_ns", std::int64_t{0});
       if (j.contains("error")) rep.error = j["error"].get<std::string>();
       if (j.contains("notes"))
         for (const auto& n : j["notes"]) rep.notes.push_back(n.get<std::string>());

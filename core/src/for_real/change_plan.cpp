@@ -1,5 +1,8 @@
 #include "bootstrap/change_plan.hpp"
 
+#include <sys/stat.h>
+
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace bootstrap {
@@ -89,6 +92,50 @@ std::vector<std::string> stale_paths(const std::vector<PlannedChange>& changes,
     }
   }
   return out;
+}
+
+namespace {
+
+// ctime of `path` in `upper`, or of its nearest parent there.
+std::int64_t ctime_in(const std::filesystem::path& upper, std::string path) {
+  for (;;) {
+    struct stat st {};
+    std::string in = upper.string() + (path == "/" ? "" : path);
+    if (::lstat(in.c_str(), &st) == 0)
+      return static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+    if (path == "/") return 0;
+    auto slash = path.rfind('/');
+    path = slash == 0 ? "/" : path.substr(0, slash);
+  }
+}
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+void attribute_steps(std::vector<PlannedChange>& changes, const std::filesystem::path& upper,
+                     const std::vector<StepEnd>& ends, const std::vector<PlannedStep>& steps) {
+  std::map<std::string, int> named;
+  for (const PlannedStep& s : steps)
+    for (const Change& c : s.changes)
+      if (c.what.starts_with("/")) named[c.what] = s.index;
+  for (PlannedChange& c : changes) {
+    if (auto it = named.find(c.path); it != named.end()) {
+      c.step = it->second;
+      continue;
+    }
+    bool removed = c.action == PlannedAction::Remove;
+    std::int64_t written = ctime_in(upper, removed ? parent_of(c.path) : c.path);
+    c.step = -1;
+    for (const StepEnd& e : ends)
+      if (written <= e.ended_ns) {
+        c.step = e.step;
+        break;
+      }
+  }
 }
 
 std::string filesystem_of(const std::string& path,

@@ -83,7 +83,7 @@ Prepared prepare(ConfiguredBaseline& baseline, const sandbox::Image& image,
   spec.work = p.scratch->work();
   spec.submounts = kept_submounts(*p.scratch, image);
   std::vector<int> all = all_steps(baseline);
-  p.steps = SandboxedSteps::start(baseline, spec, {all, {}}).finish();
+  p.steps = SandboxedSteps::start(baseline, spec, {all, {}, true}).finish();
   for (const sandbox::Submount& m : spec.submounts) merge_submount(p.upper(), image.root, m);
   if (!p.steps.ok() || !verify) return p;
   // The checks in a second sandbox over the change set, where setuid programs work (sudo).
