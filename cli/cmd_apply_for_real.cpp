@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 
 #include "bootstrap/check_report.hpp"
 #include "bootstrap/commit.hpp"
@@ -12,6 +13,7 @@
 #include "bootstrap/journal.hpp"
 #include "bootstrap/plan_report.hpp"
 #include "bootstrap/record_gate.hpp"
+#include "bootstrap/root_host.hpp"
 #include "bootstrap/sandboxed_steps.hpp"
 #include "for_real.hpp"
 
@@ -107,21 +109,64 @@ bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Consol
   return report.verified() && v.crash.empty();
 }
 
-void say_activation(ConfiguredBaseline& baseline, const Target& target, Console& console) {
-  std::string services;
-  for (auto& s : baseline.steps) {
-    std::vector<Service> out;
-    if (s.instance.port().services(out)) continue;
-    for (const auto& svc : out)
-      services += (services.empty() ? "" : ", ") + svc.name + " (" + step_name(s.step) + ")";
+// The paths the commit changed, per step.
+std::map<int, std::vector<std::string>> changed_by_step(const ChangePlan& plan) {
+  std::map<int, std::vector<std::string>> out;
+  for (const PlannedChange& c : plan.changes)
+    if (c.step >= 0) out[c.step].push_back(c.path);
+  return out;
+}
+
+// Each step's activate(): on this running host in this process; for a directory standing for a
+// host, in a sandbox over it whose writes are thrown away (only what works offline).
+std::vector<StepReport> run_activation(ConfiguredBaseline& baseline, const Target& target,
+                                       const ChangePlan& plan, Console& console) {
+  auto changed = changed_by_step(plan);
+  if (target.root == "/") {
+    RootHost host("/", [&console](LogLevel level, std::string_view message) {
+      if (level == LogLevel::Warning) console.warn(std::string(message));
+    });
+    Activation how;
+    how.live = true;
+    how.systemd = fs::is_directory("/run/systemd/system");
+    std::vector<StepReport> out;
+    for (auto& s : baseline.steps) {
+      how.changed = changed[s.step.index];
+      out.push_back(activate_step(s, host, how));
+      if (out.back().error) break;
+    }
+    return out;
   }
-  if (services.empty()) return;
-  if (target.root != "/")
-    console.progress("not started: " + services + ": " + target.root.string() +
-                     " is a directory, not this running host; its init starts them when it boots");
-  else
-    console.warn("start or reload with the host's init: " + services +
-                 " (bootstrap does not activate services on a live host yet)");
+  sandbox::Spec spec;
+  spec.lowers = {target.root};
+  spec.submounts = sandbox::submounts_of(target.image);
+  StepsRequest request;
+  for (const auto& s : baseline.steps) request.activate.push_back(s.step.index);
+  request.changed = changed;
+  StepsResult r = SandboxedSteps::start(baseline, spec, request).finish();
+  if (!r.crash.empty()) {
+    StepReport crashed;
+    crashed.error = "the activation's sandbox " + r.crash;
+    r.activated.push_back(crashed);
+  }
+  return r.activated;
+}
+
+// Says what was activated and what was not started; false when a step failed to activate.
+bool activate(ConfiguredBaseline& baseline, const Target& target, const ChangePlan& plan,
+              Console& console) {
+  bool ok = true;
+  for (const StepReport& r : run_activation(baseline, target, plan, console)) {
+    std::string step = fmt::format("step {} {}", r.index + 1, r.plugin);
+    for (const auto& line : r.activated.done) console.out("activated: " + line + " (" + step + ")");
+    for (const auto& line : r.activated.not_started)
+      console.progress("not started: " + line + " (" + step + ")");
+    if (r.error) {
+      console.error(*r.error);
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 }  // namespace
@@ -193,7 +238,11 @@ int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts,
       fmt::format("committed {} paths in {:.2f}s (apply {}; 'bootstrap rollback {}{}' undoes it)",
                   plan->changes.size(), r.seconds, journal.id(), journal.id(),
                   target->root == "/" ? "" : " --root " + target->root.string()));
-  say_activation(baseline, *target, console);
+  if (!activate(baseline, *target, *plan, console)) {
+    console.error("activation failed on " + target->root.string() +
+                  " after the commit; 'bootstrap rollback " + journal.id() + "' undoes it");
+    return kExitFailed;
+  }
   Stopwatch verify_time;
   bool verified = verify_on_target(baseline, *target, console, global.verbose > 0);
   console.debug(fmt::format("the checks again on the target: {:.2f}s", verify_time.seconds()));

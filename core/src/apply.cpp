@@ -115,6 +115,17 @@ StepReport apply_step(ConfiguredStep& s, Host& host) {
   return r;
 }
 
+StepReport activate_step(ConfiguredStep& s, Host& host, const Activation& how) {
+  StepReport r;
+  r.index = s.step.index;
+  r.plugin = s.step.plugin;
+  auto start = Clock::now();
+  if (Status failure = s.instance.port().activate(host, how, r.activated))
+    r.error = "plugin " + step_name(s.step) + " failed to activate: " + failure->message;
+  r.seconds = since(start);
+  return r;
+}
+
 std::vector<StepService> services_of(ConfiguredBaseline& baseline, const std::vector<int>& steps) {
   std::vector<StepService> out;
   for (int i : steps) {

@@ -2,6 +2,7 @@
 // the services the baseline names, each supervised with its log; proven by running them.
 #include <algorithm>
 
+#include "activation.hpp"
 #include "bootstrap/plugin.hpp"
 #include "converge.hpp"
 #include "host_tools.hpp"
@@ -57,6 +58,15 @@ class Daemontools final : public Plugin {
   }
 
   std::vector<Check> verify(Host& host) override { return check_supervision(host, config_); }
+
+  Activated activate(Host& host, const Activation& how) override {
+    Activated out;
+    activate_svscan(host, how, config_.service_dir, out);
+    std::vector<const ServiceSpec*> services;
+    for (const auto& s : config_.services) services.push_back(&s);
+    restart_changed_services(host, how, config_.service_dir, services, out);
+    return out;
+  }
 
  private:
   void install(Host& host, Outcome& out) {

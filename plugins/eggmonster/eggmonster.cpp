@@ -7,6 +7,7 @@
 #include "converge.hpp"
 #include "eggmonster_config.hpp"
 #include "host_tools.hpp"
+#include "activation.hpp"
 #include "service_writer.hpp"
 #include "stand_in_master.hpp"
 #include "supervise_checks.hpp"
@@ -52,6 +53,17 @@ class Eggmonster final : public Plugin {
     pluginkit::ensure_dir(host, "/etc/eggmonster", 0755, {}, out);
     daemontools::write_service(host, service_, config_.log_user, out);
     daemontools::enable_service(host, config_.service_dir, service_, out);
+  }
+
+  // The agent restarted when its service or its venv changed (svscan starts a new one itself).
+  Activated activate(Host& host, const Activation& how) override {
+    Activated out;
+    if (daemontools::changed_under(how, config_.venv.path))
+      daemontools::restart_service(host, how, config_.service_dir, service_, "the agent changed",
+                                   out);
+    else
+      daemontools::restart_changed_services(host, how, config_.service_dir, {&service_}, out);
+    return out;
   }
 
   std::vector<Check> verify(Host& host) override {

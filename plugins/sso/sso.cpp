@@ -9,6 +9,7 @@
 #include "host_tools.hpp"
 #include "login_checks.hpp"
 #include "sso_config.hpp"
+#include "sshd_activation.hpp"
 #include "sso_files.hpp"
 
 namespace sso {
@@ -53,6 +54,10 @@ class Sso final : public Plugin {
   }
 
   std::vector<Check> verify(Host& host) override { return check_logins(host, config_); }
+
+  Activated activate(Host& host, const Activation& how) override {
+    return activate_sshd(host, how);
+  }
 
  private:
   void ensure_groups(Host& host, Outcome& out) {

@@ -71,6 +71,14 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
                             file("plan"), "--record", file("rec.json")});
   ASSERT_EQ(applied.status, 0) << applied.out << applied.err;
   EXPECT_NE(applied.err.find("proved by " + file("rec.json")), std::string::npos) << applied.err;
+  // Activation on a directory: only what works offline, and what was not started is named.
+  EXPECT_NE(applied.out.find("activated: sshd -t accepts the committed configuration (step 6 sso)"),
+            std::string::npos)
+      << applied.out;
+  EXPECT_NE(applied.err.find("not started: svscan /etc/service: not the running host; "
+                             "daemontools-run.service (enabled) starts it when the host boots"),
+            std::string::npos)
+      << applied.err;
   // Every planned path on the target is what the change set holds.
   std::ifstream in(file("plan") + "/plan.json");
   json plan = json::parse(in);
@@ -115,6 +123,32 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
   auto history = bootstrap({"history", "--root", root.string()});
   EXPECT_NE(history.out.find("rolled-back: rolled back by 'bootstrap rollback'"), std::string::npos)
       << history.out;
+}
+
+// The login step's activation tests the committed sshd configuration: one broken after the
+// commit (by the hook, as something else on the host could) fails the apply with the way back.
+TEST_F(ForReal, AnSshdConfigurationThatFailsSshdTIsReportedWithTheWayBack) {
+  std::string before = walk(root);
+  std::string hook = "6:run:echo 'NoSuchOption yes' >> " +
+                     (root / "etc/ssh/sshd_config.d/00-bootstrap-sso.conf").string();
+  auto r = bootstrap({"apply", kDragoman, "--for-real", "--root", root.string(), "--skip-record"},
+                     {"BOOTSTRAP_TEST_COMMIT_HOOK=" + hook});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("plugin sso (step 6) failed to activate: the committed sshd configuration "
+                       "is refused: `/usr/sbin/sshd -t` exited with status 255"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("Bad configuration option: NoSuchOption"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("activation failed on " + root.string() +
+                       " after the commit; 'bootstrap rollback "),
+            std::string::npos)
+      << r.err;
+  auto undone = bootstrap({"rollback", "--root", root.string()});
+  ASSERT_EQ(undone.status, 0) << undone.out << undone.err;
+  // The hook's line was written after the commit, into a file the commit created: the rollback
+  // removes that file with everything else it created.
+  std::string now = walk(root);
+  EXPECT_TRUE(now == before) << first_differences(before, now);
 }
 
 TEST_F(ForReal, RefusalsSayWhyInOneLineAndChangeNothing) {

@@ -43,6 +43,7 @@ struct StepReport {
   // When its apply ended (CLOCK_REALTIME, ns): everything it wrote has a ctime up to this, and
   // everything the next step writes a later one. Set only when asked (StepsRequest::mark_steps).
   std::int64_t ended_ns = 0;
+  Activated activated;  // apply --for-real: what its activate() did and did not start
   bool passed_checks() const;
 };
 
@@ -60,6 +61,10 @@ using StepProgress = std::function<void(const Step&, Phase)>;
 // Applies one step: the plugin's apply, then every process the step left running is ended
 // (this process must be a subreaper: become_subreaper()) and named in a note.
 StepReport apply_step(ConfiguredStep& step, Host& host);
+
+// Activates one step once a commit is done (apply --for-real): the plugin's activate(); a
+// failure is the report's error.
+StepReport activate_step(ConfiguredStep& step, Host& host, const Activation& how);
 
 // The services the steps declare, in step order; a plugin that fails to say is an error
 // naming it.

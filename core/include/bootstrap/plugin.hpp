@@ -26,8 +26,8 @@ namespace bootstrap {
 
 // Bump whenever anything in this header changes layout or meaning.
 // 3: services(), required_plugins(), per_host_paths(), Command::timeout_seconds; activate()
-// removed.
-inline constexpr int kPluginAbi = 3;
+// removed. 4: activate(Host&, const Activation&) for apply --for-real.
+inline constexpr int kPluginAbi = 4;
 
 struct PluginInfo {
   int abi;
@@ -294,7 +294,14 @@ class Host {
 //       the time waited and the tail of its output (the step's verify is then not called).
 //       After the last check the engine stops them all (SIGTERM to each service's process
 //       group, then every process left, SIGKILL after 2 s).
-//   For real, a host's init runs the services (that is activation, not part of this ABI yet).
+//   activate(host, how)
+//       apply --for-real only, once the commit is done, each step in order: hand the step's
+//       services to the host's init and reload what must be reloaded. On the running host
+//       (how.live) in the engine's process, over "/". For a directory standing for a host
+//       (--root DIR) in a sandbox over DIR whose writes are thrown away: do only what works
+//       offline (a configuration test such as `sshd -t`) and name what was not started.
+//       Enabling a unit belongs in apply (a package's postinst does it there), so that it is
+//       part of the change set, journaled and rolled back with it.
 
 // How the engine knows a service is ready for checks.
 struct ReadinessProbe {
@@ -325,6 +332,19 @@ struct Service {
   double timeout_seconds = 10;  // from start until ready
 };
 
+// What activate() is told.
+struct Activation {
+  bool live = false;     // the target is the running host; false: a directory standing for one
+  bool systemd = false;  // live, and the host runs systemd (/run/systemd/system exists)
+  std::vector<std::string> changed;  // the paths this step wrote that the commit changed
+};
+
+// What activate() did: each a line for the operator.
+struct Activated {
+  std::vector<std::string> done;         // "ssh.service reloaded (sshd -t passed)"
+  std::vector<std::string> not_started;  // "svscan: started by daemontools-run.service at boot"
+};
+
 // ---------------------------------------------------------------------------------------
 // What a plugin implements. Throw ConfigError from configure() for a bad config, anything
 // derived from std::exception elsewhere; the port turns it into a Failure.
@@ -347,6 +367,14 @@ class Plugin {
   // every host and in every run: SSH host keys made when openssh-server is installed. check
   // does not compare them between runs and lists them as "per host" in --show-changes.
   virtual std::vector<std::string> per_host_paths() const { return {}; }
+  // apply --for-real, after the commit (see "Processes and services" above). Throw when what
+  // the host should now run cannot be started or reloaded: the operator is told, with the way
+  // back (bootstrap rollback). Nothing to activate: the default.
+  virtual Activated activate(Host& host, const Activation& how) {
+    (void)host;
+    (void)how;
+    return {};
+  }
 };
 
 // ---------------------------------------------------------------------------------------
@@ -368,6 +396,7 @@ class PluginPort {
   virtual Status services(std::vector<Service>& out) noexcept = 0;
   virtual Status required_plugins(std::vector<std::string>& out) noexcept = 0;
   virtual Status per_host_paths(std::vector<std::string>& out) noexcept = 0;
+  virtual Status activate(Host& host, const Activation& how, Activated& out) noexcept = 0;
 };
 
 namespace detail {
@@ -409,6 +438,9 @@ class Port final : public PluginPort {
   }
   Status per_host_paths(std::vector<std::string>& out) noexcept override {
     return guarded([&] { out = impl_.per_host_paths(); });
+  }
+  Status activate(Host& host, const Activation& how, Activated& out) noexcept override {
+    return guarded([&] { out = impl_.activate(host, how); });
   }
 
  private:

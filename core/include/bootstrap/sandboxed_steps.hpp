@@ -3,6 +3,7 @@
 // back over the sandbox's result pipe as JSON lines (never scraped from a terminal).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,16 @@ struct StepsRequest {
   // filesystem clock has passed the mark, so that a path's ctime in the upper layer tells
   // which step wrote it last (at most one clock tick, about 4 ms, per step).
   bool mark_steps = false;
+  // Step indices to activate after the applies, offline (apply --for-real --root: a sandbox
+  // over the committed target), each told the paths the commit changed for it.
+  std::vector<int> activate;
+  std::map<int, std::vector<std::string>> changed;
 };
 
 struct StepsResult {
   std::vector<StepReport> applied;   // one per step that was applied (or started)
   std::vector<StepReport> verified;  // one per verified step
+  std::vector<StepReport> activated;  // one per activated step
   std::string crash;                 // "" or what killed the sandbox ("killed by SIGSEGV")
   int crashed_step = -1;             // the step running when it crashed
   int services = 0;                  // services started for the checks

@@ -127,13 +127,31 @@ void verify_steps(ConfiguredBaseline& baseline, const std::vector<int>& steps, H
   services.stop();
 }
 
-// The sandbox's main process: apply, then verify, reporting each step as it goes.
+void activate_steps(ConfiguredBaseline& baseline, const StepsRequest& request, Host& host, int fd) {
+  for (int i : request.activate) {
+    ConfiguredStep& s = step_at(baseline, i);
+    send(fd, {{"event", "start"}, {"step", i}});
+    Activation how;
+    if (auto it = request.changed.find(i); it != request.changed.end()) how.changed = it->second;
+    StepReport r = activate_step(s, host, how);
+    json j = {{"event", "activated"},
+              {"step", i},
+              {"done", r.activated.done},
+              {"not_started", r.activated.not_started},
+              {"seconds", r.seconds}};
+    if (r.error) j["error"] = *r.error;
+    send(fd, j);
+  }
+}
+
+// The sandbox's main process: apply, activate, then verify, reporting each step as it goes.
 int run_steps(ConfiguredBaseline& baseline, const StepsRequest& request, int fd) {
   become_subreaper();
   RootHost host("/", [fd](LogLevel level, std::string_view message) {
     send(fd, {{"event", "log"}, {"level", static_cast<int>(level)}, {"message", message}});
   });
   if (!apply_steps(baseline, request, host, fd)) return 1;
+  activate_steps(baseline, request, host, fd);
   verify_steps(baseline, request.verify, host, fd);
   return 0;
 }
@@ -179,7 +197,7 @@ StepsResult SandboxedSteps::finish() {
       out.services = j.value("count", 0);
     } else if (event == "start") {
       running = step;
-    } else if (event == "applied" || event == "verified") {
+    } else if (event == "applied" || event == "verified" || event == "activated") {
       running = -1;
       StepReport rep;
       rep.index = step;
@@ -192,6 +210,10 @@ StepsResult SandboxedSteps::finish() {
       if (event == "applied") {
         rep.changes = changes_from(j["changes"]);
         out.applied.push_back(std::move(rep));
+      } else if (event == "activated") {
+        rep.activated.done = j.value("done", std::vector<std::string>{});
+        rep.activated.not_started = j.value("not_started", std::vector<std::string>{});
+        out.activated.push_back(std::move(rep));
       } else {
         for (const auto& c : j["checks"]) rep.checks.push_back({c["name"], c["passed"], c["detail"], c.value("headline", false)});
         out.verified.push_back(std::move(rep));
