@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 #include "host_tools.hpp"
 #include "shell_quote.hpp"
@@ -31,6 +32,15 @@ std::string last_line(const std::string& s) {
   std::string t = trimmed(s);
   auto nl = t.rfind('\n');
   return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+// Whether one line of `s` is exactly `line`: over ssh a command's stderr (sudo's "unable to
+// resolve host" where the hostname is not in /etc/hosts) may come before or after its output.
+bool has_line(const std::string& s, const std::string& line) {
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);)
+    if (trimmed(l) == line) return true;
+  return false;
 }
 
 // A user key signed by `ca` for `principals`, valid `validity`, with `serial`; returns its path.
@@ -193,7 +203,7 @@ void sudo_checks(Host& host, const SsoConfig& c, std::vector<Check>& checks) {
     if (r.commands.front() == "ALL") {
       CommandResult id = over_ssh(sudo_u + "id -un");
       checks.push_back({rule + ": " + login + " runs a command as " + r.runas,
-                        id.ok() && last_line(id.output) == r.runas, last_line(id.output)});
+                        id.ok() && has_line(id.output, r.runas), trimmed(id.output)});
       continue;
     }
     for (const auto& cmd : r.commands) {
