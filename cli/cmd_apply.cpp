@@ -92,7 +92,9 @@ void add_apply_command(CLI::App& app, Action& action) {
       ->delimiter(',');
   cmd->add_flag("--for-real", opts->for_real,
                 "Apply to this host (or to --root DIR standing for one) the way a passing check "
-                "proved: plan, journaled commit, checks again; 'bootstrap rollback' undoes it");
+                "proved: plan, journaled commit, activation (the host's init starts and reloads "
+                "what the steps run; with --root only what works offline), checks again; "
+                "'bootstrap rollback' undoes it");
   cmd->add_option("--plan", opts->real.plan,
                   "With --for-real: commit this saved plan ('bootstrap plan -o')")
       ->check(CLI::ExistingDirectory);

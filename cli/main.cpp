@@ -1,6 +1,8 @@
 // bootstrap-engine: every command, including those that load plugins (validate, plugins, check,
 // records, apply). Users run `bootstrap`, which handles the sandbox commands itself and hands
 // everything else here with the same arguments (front.cpp). This file only wires the commands.
+#include <sys/resource.h>
+
 #include "bootstrap/exit_codes.hpp"
 #include "bootstrap/version.hpp"
 #include "commands.hpp"
@@ -46,4 +48,16 @@ int run_main(int argc, char** argv) {
 }  // namespace
 }  // namespace bootstrap::cli
 
-int main(int argc, char** argv) { return bootstrap::cli::run_main(argc, argv); }
+// A check holds a lock on every layer it stacks (one per step, see layer_cache.hpp): a
+// baseline of a thousand steps needs more descriptors than the usual soft limit of 1024.
+static void raise_open_files_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = r.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &r);
+}
+
+int main(int argc, char** argv) {
+  raise_open_files_limit();
+  return bootstrap::cli::run_main(argc, argv);
+}

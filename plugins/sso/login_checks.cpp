@@ -34,8 +34,7 @@ std::string last_line(const std::string& s) {
   return nl == std::string::npos ? t : t.substr(nl + 1);
 }
 
-// Whether one line of `s` is exactly `line`: over ssh a command's stderr (sudo's "unable to
-// resolve host" where the hostname is not in /etc/hosts) may come before or after its output.
+// Whether one line of `s` is exactly `line` (a warning may come before or after it).
 bool has_line(const std::string& s, const std::string& line) {
   std::istringstream in(s);
   for (std::string l; std::getline(in, l);)
@@ -193,8 +192,11 @@ void sudo_checks(Host& host, const SsoConfig& c, std::vector<Check>& checks) {
       continue;
     }
     std::string key = kDir + "/keys/" + login;  // made by its login check
+    // 2>&1 on the far side: ssh carries stdout and stderr on separate channels, and sudo's
+    // "unable to resolve host" warning (a host whose name is not in /etc/hosts) would otherwise
+    // land anywhere in the output, even inside a line.
     auto over_ssh = [&](const std::string& cmd) {
-      return run(host, ssh(key, login, cmd, kShared));
+      return run(host, ssh(key, login, cmd + " 2>&1", kShared));
     };
     CommandResult list = over_ssh("sudo -n -l");
     checks.push_back(

@@ -124,6 +124,29 @@ TEST_F(CheckTest, ASecondCheckReusesRunALayersAndAnEditedLastStepRerunsOnlyThatS
   EXPECT_FALSE(report()["releases"][0]["steps"][0]["cached"]);
 }
 
+// 40 steps: run A's later sandboxes mount a squashed layer of the first 32 steps and at most 15
+// step layers above it, and every path is still attributed to the step that wrote it.
+TEST_F(CheckTest, ALongBaselineStacksABoundedNumberOfLayersAndNamesTheStepOfEveryPath) {
+  std::string text = "baseline: long\nos: [bookworm]\nsteps:\n";
+  for (int i = 1; i <= 40; ++i)
+    text += "  - fslayout: {directories: [{path: /srv/long/d" + std::to_string(i) + "}]}\n";
+  auto r = check(text, {"--no-cache", "--show-changes"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  std::size_t squashed = 0;
+  for (const auto& e : fs::directory_iterator(cache.path() / "layers"))
+    squashed += e.is_directory() && e.path().filename().string().starts_with("squash-") ? 1 : 0;
+  EXPECT_EQ(squashed, 2u);  // after steps 16 and 32
+  for (int i : {1, 16, 17, 33, 40}) {
+    std::string n = std::to_string(i);
+    EXPECT_NE(r.out.find(" /srv/long/d" + n + "  by fslayout (step " + n + ")"), std::string::npos)
+        << n << "\n" << r.out;
+  }
+  // Reused as they are, the squashed layers included.
+  auto again = check(text);
+  ASSERT_EQ(again.status, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("run A reused cached layers"), std::string::npos) << again.out;
+}
+
 TEST_F(CheckTest, JsonReportHasASchemaVersion) {
   ASSERT_EQ(check("baseline: t\nos: [bookworm]\nsteps:\n  - fslayout: {directories: [{path: /srv/x}]}\n").status, 0);
   auto j = report();

@@ -21,8 +21,8 @@ struct StepsRequest {
   bool mark_steps = false;
   // Step indices to activate after the applies, offline (apply --for-real --root: a sandbox
   // over the committed target), each told the paths the commit changed for it.
-  std::vector<int> activate;
-  std::map<int, std::vector<std::string>> changed;
+  std::vector<int> activate = {};
+  std::map<int, std::vector<std::string>> changed = {};
 };
 
 struct StepsResult {

@@ -24,6 +24,7 @@
 #include "bootstrap/sandbox/tree.hpp"
 #include "bootstrap/sandboxed_steps.hpp"
 #include "bootstrap/system_error.hpp"
+#include "layer_stack.hpp"
 
 namespace bootstrap {
 namespace fs = std::filesystem;
@@ -290,9 +291,9 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
 
 namespace {
 
-std::vector<fs::path> lowers_of(const std::vector<fs::path>& layers_bottom_up, const fs::path& fetch,
+// Layers (top-most first) over the fetch layer and the image.
+std::vector<fs::path> lowers_of(std::vector<fs::path> out, const fs::path& fetch,
                                 const sandbox::Image& image) {
-  std::vector<fs::path> out(layers_bottom_up.rbegin(), layers_bottom_up.rend());
   if (!fetch.empty()) out.push_back(fetch);
   out.push_back(image.root);
   return out;
@@ -386,7 +387,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
 
   // Run A: one cached layer per step.
   std::string key = digest_bytes(image.digest + "\n" + fetch.string()).hex();
-  std::vector<fs::path> layers;
+  LayerStack stack(cache, in_use, options.use_cache);
   std::vector<Manifest> layer_manifests;
   bool a_ok = true;
   for (auto& s : baseline.steps) {
@@ -401,14 +402,14 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
       o.changes_a = outcome["changes"].size();
       o.seconds_saved = outcome.value("seconds", 0.0);
       for (const auto& n : outcome.value("notes", json::array())) o.add_note(n.get<std::string>());
-      layers.push_back(layer.tree());
+      stack.push(layer.tree(), key);
       layer_manifests.push_back(Manifest::from_json(json::parse(read_text(layer.dir / "manifest.json"))));
       progress(image_name, fmt::format("run A: {} reused from the layer cache (saves {:.1f}s)", step_name(s.step), o.seconds_saved));
       continue;
     }
     progress(image_name, "run A: applying " + step_name(s.step));
     sandbox::Scratch scratch(cache);
-    sandbox::Spec spec = spec_over(base, lowers_of(layers, fetch, image), &scratch, "run-a");
+    sandbox::Spec spec = spec_over(base, lowers_of(stack.lowers(), fetch, image), &scratch, "run-a");
     StepsResult r = SandboxedSteps::start(baseline, spec, {{s.step.index}, {}}).finish();
     const StepReport* rep = r.applied.empty() ? nullptr : &r.applied.front();
     if (rep == nullptr || rep->error || !r.crash.empty()) {
@@ -423,7 +424,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     if (fs::exists(layer.dir)) remove_layer(layer);  // --no-cache replaces it
     store_layer(scratch.upper(), layer, m, outcome_json(*rep));
     in_use.hold(layer);
-    layers.push_back(layer.tree());
+    stack.push(layer.tree(), key);
     layer_manifests.push_back(std::move(m));
   }
 
@@ -434,10 +435,10 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   if (a_ok) {
     progress(image_name, "re-apply on A, and checks on A, while run B goes on");
     scratch_r.emplace(cache);
-    reapply.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(layers, fetch, image), &*scratch_r, "run-a"),
+    reapply.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(stack.lowers(), fetch, image), &*scratch_r, "run-a"),
                                           {all_steps(baseline), {}}));
     verify_a.emplace(SandboxedSteps::start(
-        baseline, checks_spec(spec_over(base, lowers_of(layers, fetch, image), nullptr, "run-a")),
+        baseline, checks_spec(spec_over(base, lowers_of(stack.lowers(), fetch, image), nullptr, "run-a")),
         {{}, all_steps(baseline)}));
   }
 
