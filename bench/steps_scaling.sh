@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 baseline() {  # N: a baseline of N one-directory steps
   echo "baseline: steps-$1"
+  echo "os: [bookworm]"
   echo "steps:"
   i=1
   while [ "$i" -le "$1" ]; do
