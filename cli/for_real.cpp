@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/commit.hpp"
 #include "bootstrap/journal.hpp"
 #include "bootstrap/manifest.hpp"
@@ -18,12 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string now_iso() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 // Why `root` is not a Debian root, or "".
 std::string not_debian(const fs::path& root, const sandbox::Image& image) {
@@ -135,7 +130,7 @@ ChangePlan plan_of(const ConfiguredBaseline& baseline, const Target& target,
   plan.baseline_digest = baseline.baseline.digest;
   plan.release = target.image.release;
   plan.target = target.root.string();
-  plan.made_at = now_iso();
+  plan.made_at = iso_now();
   plan.change_set = upper.digest();
   for (const StepReport& s : prepared.steps.applied)
     plan.steps.push_back({s.index, s.plugin, s.changes});

@@ -7,6 +7,7 @@
 // A build runs under <cache>/images/debian-<release>.lock, into .tmp-debian-<release>-XXXXXX,
 // renamed into place only when complete: a failed build removes its directory, a killed one
 // leaves it to collect_garbage (the lock is free once the builder is dead).
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/sandbox/images.hpp"
 
 #include <fcntl.h>
@@ -126,12 +127,6 @@ std::uint64_t disk_usage(const fs::path& root) {
   return total;
 }
 
-std::string now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 Image load_image(const std::string& name, const fs::path& dir) {
   auto j = nlohmann::json::parse(read_text(dir / "image.json"));
@@ -270,7 +265,7 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
       for (const auto& l : tail) msg += "\n  " + l;
       throw std::runtime_error(msg);
     }
-    std::string built_at = now_iso8601();
+    std::string built_at = iso_now();
     nlohmann::json j = {
         {"name", name},
         {"release", n.release},

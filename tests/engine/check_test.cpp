@@ -106,12 +106,11 @@ TEST_F(CheckTest, ASecondCheckReusesRunALayersAndAnEditedLastStepRerunsOnlyThatS
   EXPECT_FALSE(first[0]["cached"]);
   EXPECT_FALSE(first[1]["cached"]);
 
+  // Nothing changed: the first check's result stands, and the report says when it was made.
   auto again = check(two);
   ASSERT_EQ(again.status, 0);
-  EXPECT_NE(again.out.find("run A reused cached layers"), std::string::npos) << again.out;
-  auto second = report()["releases"][0]["steps"];
-  EXPECT_TRUE(second[0]["cached"]);
-  EXPECT_TRUE(second[1]["cached"]);
+  EXPECT_NE(again.out.find("nothing changed since the check of "), std::string::npos) << again.out;
+  EXPECT_FALSE(report()["releases"][0]["reused_from"].get<std::string>().empty());
 
   std::string edited = two;
   edited.replace(edited.find("/srv/two"), 8, "/srv/2");
@@ -119,8 +118,11 @@ TEST_F(CheckTest, ASecondCheckReusesRunALayersAndAnEditedLastStepRerunsOnlyThatS
   auto third = report()["releases"][0]["steps"];
   EXPECT_TRUE(third[0]["cached"]);
   EXPECT_FALSE(third[1]["cached"]);
+  EXPECT_EQ(report()["releases"][0]["reused_from"], "");
 
-  ASSERT_EQ(check(two, {"--no-cache"}).status, 0);
+  auto fresh = check(two, {"--no-cache"});
+  ASSERT_EQ(fresh.status, 0);
+  EXPECT_EQ(fresh.out.find("nothing changed since"), std::string::npos) << fresh.out;
   EXPECT_FALSE(report()["releases"][0]["steps"][0]["cached"]);
 }
 
@@ -141,10 +143,13 @@ TEST_F(CheckTest, ALongBaselineStacksABoundedNumberOfLayersAndNamesTheStepOfEver
     EXPECT_NE(r.out.find(" /srv/long/d" + n + "  by fslayout (step " + n + ")"), std::string::npos)
         << n << "\n" << r.out;
   }
-  // Reused as they are, the squashed layers included.
+  // An edited last step: the squashed layers and the other step layers are reused.
+  text.replace(text.find("/srv/long/d40"), 13, "/srv/long/last");
   auto again = check(text);
   ASSERT_EQ(again.status, 0) << again.out << again.err;
-  EXPECT_NE(again.out.find("run A reused cached layers"), std::string::npos) << again.out;
+  auto steps = report()["releases"][0]["steps"];
+  EXPECT_TRUE(steps[38]["cached"]);
+  EXPECT_FALSE(steps[39]["cached"]);
 }
 
 TEST_F(CheckTest, JsonReportHasASchemaVersion) {

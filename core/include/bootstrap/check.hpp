@@ -72,6 +72,9 @@ struct ReleaseReport {
   int services = 0;             // services the checks started (each run)
   double services_seconds = 0;  // the slower run's: from starting them until all were ready
   double seconds = 0;
+  // When nothing changed since a passing check (image, fetch layer, every step's key, ignore
+  // rules): that check's time, and this report is its result; "" otherwise.
+  std::string reused_from;
   bool passed() const;
 };
 

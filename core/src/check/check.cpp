@@ -14,8 +14,10 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "bootstrap/check_report.hpp"
 #include "bootstrap/digest.hpp"
 #include "bootstrap/ignore_rules.hpp"
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/layer_cache.hpp"
 #include "bootstrap/plan_report.hpp"
 #include "bootstrap/root_host.hpp"
@@ -348,6 +350,39 @@ IgnoreRules per_host_rules(ConfiguredBaseline& baseline) {
   return rules;
 }
 
+// Where the result of a passing check is kept, keyed by everything it proved: the image and
+// fetch layer (in the first step's key), every step's key, the ignore rules, the options.
+fs::path result_file(const fs::path& cache, const std::string& last_key, const IgnoreRules& ignore,
+                     const CheckOptions& options) {
+  Hasher h;
+  h.update_field("bootstrap check result v1");
+  h.update_field(last_key);
+  for (const auto& rule : ignore.rules()) h.update_field(rule.pattern);
+  h.update_field(options.strict_times ? "strict times" : "");
+  return cache / "results" / (h.finish().hex() + ".json");
+}
+
+std::optional<ReleaseReport> reusable_result(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  try {
+    json j = json::parse(in);
+    ReleaseReport r = release_from_json(j.at("report").dump());
+    if (!r.passed()) return std::nullopt;
+    r.reused_from = j.at("checked_at").get<std::string>();
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;  // half written or from another version: check again
+  }
+}
+
+void keep_result(const fs::path& file, const ReleaseReport& r) {
+  fs::create_directories(file.parent_path());
+  fs::path tmp = file.string() + ".tmp-" + std::to_string(::getpid());
+  std::ofstream(tmp) << json{{"checked_at", iso_now()}, {"report", json::parse(release_json(r))}}.dump();
+  fs::rename(tmp, file);
+}
+
 }  // namespace
 
 ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image_name,
@@ -379,6 +414,20 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   ManifestOptions mopts;
   mopts.strict_times = options.strict_times;
 
+  // Nothing changed since a passing check: its result stands.
+  // Each step's key names every step up to it (its layer in run A's cache).
+  std::vector<std::string> keys;
+  std::string chain = digest_bytes(image.digest + "\n" + fetch.string()).hex();
+  for (auto& s : baseline.steps) keys.push_back(chain = step_key(chain, s, baseline.baseline.dir()));
+  fs::path result = result_file(cache, chain, ignore, options);
+  if (options.use_cache) {
+    if (auto kept = reusable_result(result)) {
+      progress(image_name, "nothing changed since the check of " + kept->reused_from + "; reused");
+      kept->seconds = now() - t0;
+      return *kept;
+    }
+  }
+
   // Run B, from scratch, in the background while run A goes step by step.
   progress(image_name, "run B: applying every step from scratch");
   sandbox::Scratch scratch_b(cache);
@@ -386,13 +435,12 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   auto run_b = SandboxedSteps::start(baseline, spec_b, {all_steps(baseline), {}});
 
   // Run A: one cached layer per step.
-  std::string key = digest_bytes(image.digest + "\n" + fetch.string()).hex();
   LayerStack stack(cache, in_use, options.use_cache);
   std::vector<Manifest> layer_manifests;
   bool a_ok = true;
   for (auto& s : baseline.steps) {
     StepOutcome& o = report.steps[static_cast<std::size_t>(s.step.index)];
-    key = step_key(key, s, baseline.baseline.dir());
+    const std::string& key = keys[static_cast<std::size_t>(s.step.index)];
     CachedLayer layer = cached_layer(cache, "step-" + key);
     LayerMakeLock lock(layer);
     if (options.use_cache && layer.complete()) {
@@ -533,6 +581,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
         {std::string(to_string(c.kind)), c.entry->path, step, per_host.matches(c.entry->path)});
   }
   report.seconds = now() - t0;
+  if (report.passed()) keep_result(result, report);
   return report;
 }
 

@@ -1,3 +1,4 @@
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/check_report.hpp"
 
 #include <unistd.h>
@@ -33,12 +34,6 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 struct NamedVerdict {
   const char* name;
@@ -95,6 +90,8 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
     console.out(console.bold(fmt::format("{} ({}): {}", r.image, r.release.empty() ? "?" : r.release,
                                          r.passed() ? console.green("passed") : console.red("FAILED"))) +
                 console.dim(fmt::format("  {:.1f}s", r.seconds)));
+    if (!r.reused_from.empty())
+      console.out(console.dim("  nothing changed since the check of " + r.reused_from + "; reused"));
     if (!r.environment_error.empty()) {
       console.out("  " + console.red("cannot check: ") + r.environment_error);
       ++failed;
@@ -186,6 +183,7 @@ std::string release_json(const ReleaseReport& r) {
               {"manifest_digest", r.manifest_digest},
               {"services", r.services},
               {"services_seconds", r.services_seconds},
+              {"reused_from", r.reused_from},
               {"verdicts", v},
               {"steps", steps},
               {"changes", changes}}
@@ -206,6 +204,7 @@ ReleaseReport release_from_json(const std::string& text) {
   r.manifest_digest = j.at("manifest_digest");
   r.services = j.value("services", 0);
   r.services_seconds = j.value("services_seconds", 0.0);
+  r.reused_from = j.value("reused_from", "");
   for (const auto& [name, verdict] : verdicts(r)) {
     auto& v = const_cast<Verdict&>(*verdict);
     const json& jv = j.at("verdicts").at(name);

@@ -1,3 +1,4 @@
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/journal.hpp"
 
 #include <fcntl.h>
@@ -15,12 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string now_iso() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 std::string new_id(const fs::path& root) {
   std::time_t t = std::time(nullptr);
@@ -116,7 +111,7 @@ Journal Journal::begin(const TargetTree& target, const ChangePlan& plan) {
     fs::permissions(dir, fs::perms::owner_all);
     write_durably(dir / "plan.json", plan.to_json().dump() + "\n");
     Journal j(dir, id, plan);
-    j.summary_ = {id, JournalState::Committing, now_iso(), "", plan.baseline, plan.release,
+    j.summary_ = {id, JournalState::Committing, iso_now(), "", plan.baseline, plan.release,
                   "", plan.changes.size()};
     j.write_state();
     fsync_path(root, O_RDONLY | O_DIRECTORY);
@@ -155,7 +150,7 @@ void Journal::set_state(JournalState state, const std::string& detail) {
 }
 
 void Journal::write_state() {
-  summary_.updated = now_iso();
+  summary_.updated = iso_now();
   json j = {{"state", to_string(summary_.state)},
             {"started", summary_.started},
             {"updated", summary_.updated},
