@@ -3,7 +3,8 @@
 #   bench/check_vs_apply.sh [BASELINE] [IMAGE] [ROUNDS]
 # "plain apply" is `bootstrap apply --image IMAGE` (fetch + every step + checks, once, in one
 # sandbox); "check" is `bootstrap check --image IMAGE` (fetch, run A and run B in parallel,
-# re-apply, checks on both), measured with its step-layer cache warm and with --no-cache.
+# re-apply, checks on both), measured unchanged (a passing result of the same inputs is reused)
+# and with --no-cache.
 # Goal: check at or below 1.3x one plain apply. Needs root.
 set -eu
 cd "$(dirname "$0")/.."
@@ -36,7 +37,7 @@ f=$(echo "$fresh" | tr ' ' '\n' | grep . | median)
 echo "baseline $BASELINE on $IMAGE, median of $ROUNDS rounds (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-44s %8s %8s\n' "command" "seconds" "ratio"
 printf '%-44s %8.3f %8s\n' "bootstrap apply --image (one plain apply)" "$a" "1.00x"
-printf '%-44s %8.3f %7.2fx\n' "bootstrap check (run A layers cached)" "$c" "$(echo "$c $a" | awk '{print $1/$2}')"
+printf '%-44s %8.3f %7.2fx\n' "bootstrap check, unchanged (result reused)" "$c" "$(echo "$c $a" | awk '{print $1/$2}')"
 printf '%-44s %8.3f %7.2fx\n' "bootstrap check --no-cache" "$f" "$(echo "$f $a" | awk '{print $1/$2}')"
 echo "every round, in order (this VM's speed drifts; a round's three runs are back to back):"
 echo "  apply:            $apply"

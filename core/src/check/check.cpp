@@ -423,6 +423,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   if (options.use_cache) {
     if (auto kept = reusable_result(result)) {
       progress(image_name, "nothing changed since the check of " + kept->reused_from + "; reused");
+      kept->fetch_needed = report.fetch_needed;  // what this check's fetch phase did
+      kept->fetch_cached = report.fetch_cached;
+      kept->fetched_bytes = report.fetched_bytes;
       kept->seconds = now() - t0;
       return *kept;
     }
