@@ -105,6 +105,7 @@ TEST_F(CheckTest, ASecondCheckReusesRunALayersAndAnEditedLastStepRerunsOnlyThatS
   auto first = report()["releases"][0]["steps"];
   EXPECT_FALSE(first[0]["cached"]);
   EXPECT_FALSE(first[1]["cached"]);
+  EXPECT_FALSE(first[0]["cached_b"]);
 
   // Nothing changed: the first check's result stands, and the report says when it was made.
   auto again = check(two);
@@ -118,6 +119,9 @@ TEST_F(CheckTest, ASecondCheckReusesRunALayersAndAnEditedLastStepRerunsOnlyThatS
   auto third = report()["releases"][0]["steps"];
   EXPECT_TRUE(third[0]["cached"]);
   EXPECT_FALSE(third[1]["cached"]);
+  // Run B too: its own layer of step 1 (made by its own run), step 2 again.
+  EXPECT_TRUE(third[0]["cached_b"]);
+  EXPECT_FALSE(third[1]["cached_b"]);
   EXPECT_EQ(report()["releases"][0]["reused_from"], "");
 
   auto fresh = check(two, {"--no-cache"});
@@ -150,6 +154,8 @@ TEST_F(CheckTest, ALongBaselineStacksABoundedNumberOfLayersAndNamesTheStepOfEver
   auto steps = report()["releases"][0]["steps"];
   EXPECT_TRUE(steps[38]["cached"]);
   EXPECT_FALSE(steps[39]["cached"]);
+  EXPECT_TRUE(steps[38]["cached_b"]);
+  EXPECT_FALSE(steps[39]["cached_b"]);
 }
 
 TEST_F(CheckTest, JsonReportHasASchemaVersion) {

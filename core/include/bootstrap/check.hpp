@@ -43,6 +43,7 @@ struct StepOutcome {
   double seconds_b = 0;
   double seconds_checks = 0;    // the step's verify, the slower of runs A and B
   bool cached = false;          // run A reused a layer from an earlier check
+  bool cached_b = false;        // run B reused its own layer of an earlier check
   double seconds_saved = 0;     // what the cached layer took when it was made
   std::string error;            // apply failed
   std::vector<Check> checks;    // from run A and run B (B's prefixed when they differ)

@@ -27,6 +27,7 @@
 #include "bootstrap/sandboxed_steps.hpp"
 #include "bootstrap/system_error.hpp"
 #include "layer_stack.hpp"
+#include "run_b.hpp"
 
 namespace bootstrap {
 namespace fs = std::filesystem;
@@ -431,11 +432,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     }
   }
 
-  // Run B, from scratch, in the background while run A goes step by step.
-  progress(image_name, "run B: applying every step from scratch");
-  sandbox::Scratch scratch_b(cache);
-  sandbox::Spec spec_b = spec_over(base, lowers_of({}, fetch, image), &scratch_b, "run-b");
-  auto run_b = SandboxedSteps::start(baseline, spec_b, {all_steps(baseline), {}});
+  // Run B in the background (its first segment still to run) while run A goes step by step.
+  progress(image_name, "run B: applying the steps its own cache does not hold");
+  RunB run_b({&baseline, &keys, fetch, &image, base, options, mopts, &in_use}, report);
 
   // Run A: one cached layer per step.
   LayerStack stack(cache, in_use, options.use_cache);
@@ -493,20 +492,13 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
         {{}, all_steps(baseline)}));
   }
 
-  StepsResult b = run_b.finish();
-  for (const auto& r : b.applied) {
-    StepOutcome& o = report.steps.at(static_cast<std::size_t>(r.index));
-    o.changes_b = r.changes.size();
-    o.seconds_b = r.seconds;
-    for (const auto& n : r.notes) o.add_note(n);
-    if (r.error && o.error.empty()) o.error = "run B: " + *r.error;
-  }
-  bool b_ok = b.ok();
+  bool b_ok = run_b.advance();  // its last step, in a sandbox of its own, meanwhile
+  while (b_ok && run_b.running()) b_ok = run_b.advance();
   report.applied.ran = true;
   report.applied.passed = a_ok && b_ok;
   for (const auto& o : report.steps)
     if (!o.error.empty()) report.applied.messages.push_back(o.error);
-  if (!b.crash.empty() && b.crashed_step < 0) report.applied.messages.push_back("run B: " + b.crash);
+  if (!run_b.crash().empty()) report.applied.messages.push_back("run B: " + run_b.crash());
   if (!report.applied.passed) {
     report.seconds = now() - t0;
     return report;
@@ -518,7 +510,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   Manifest ma;
   for (const auto& m : layer_manifests) ma = merge(ma, m);
   ma = without_meaningless_opaque(ma, below);
-  Manifest mb = without_meaningless_opaque(build_manifest(scratch_b.upper(), mopts), below);
+  Manifest mb;
+  for (const auto& m : run_b.manifests()) mb = merge(mb, m);
+  mb = without_meaningless_opaque(mb, below);
   report.manifest_digest = ma.digest(options.strict_times);
 
   // Repeatable: A and B, path by path, naming the step of A that wrote each path.
@@ -534,7 +528,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
 
   progress(image_name, "checks on B");
   sandbox::Spec spec_bv =
-      checks_spec(spec_over(base, lowers_of({scratch_b.upper()}, fetch, image), nullptr, "run-b"));
+      checks_spec(spec_over(base, lowers_of(run_b.lowers(), fetch, image), nullptr, "run-b"));
   StepsResult vb = SandboxedSteps::start(baseline, spec_bv, {{}, all_steps(baseline)}).finish();
   StepsResult r = reapply->finish();
   StepsResult va = verify_a->finish();

@@ -110,9 +110,10 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       std::size_t ok = 0;
       for (const auto& c : o.checks) ok += c.passed ? 1 : 0;
       std::string time_a = o.cached ? "cached" : fmt::format("{:.2f}s", o.seconds_a);
-      saved += o.cached ? o.seconds_saved : 0;
-      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>7.2f}s  {}/{}", o.index + 1, o.plugin, o.changes_a,
-                              o.changes_b, o.changes_reapply, time_a, o.seconds_b, ok, o.checks.size()));
+      std::string time_b = o.cached_b ? "cached" : fmt::format("{:.2f}s", o.seconds_b);
+      saved += (o.cached ? o.seconds_saved : 0) + (o.cached_b ? o.seconds_b : 0);
+      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}/{}", o.index + 1, o.plugin, o.changes_a,
+                              o.changes_b, o.changes_reapply, time_a, time_b, ok, o.checks.size()));
       for (const auto& c : o.checks)
         if (c.passed && console.verbosity() > 0) console.out("       " + console.green("ok ") + c.name + (c.detail.empty() ? "" : ": " + c.detail));
       for (const auto& n : o.notes) console.out("       " + console.yellow("note: ") + n);
@@ -121,7 +122,7 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       console.out(
           console.dim(fmt::format("  services for the checks: {} started, all ready in {:.2f}s",
                                   r.services, r.services_seconds)));
-    if (saved > 0) console.out(console.dim(fmt::format("  run A reused cached layers: {:.1f}s saved", saved)));
+    if (saved > 0) console.out(console.dim(fmt::format("  runs A and B reused cached layers: {:.1f}s saved", saved)));
     for (const auto& [name, v] : verdicts(r)) {
       v->passed ? ++passed : ++failed;
       console.out(fmt::format("  {:<11} {}", name, v->passed ? console.green("passed") : console.red(verdict_word(*v))));
@@ -159,6 +160,7 @@ std::string release_json(const ReleaseReport& r) {
                      {"seconds_b", o.seconds_b},
                      {"seconds_checks", o.seconds_checks},
                      {"cached", o.cached},
+                     {"cached_b", o.cached_b},
                      {"seconds_saved", o.seconds_saved},
                      {"error", o.error},
                      {"checks", checks},
@@ -223,6 +225,7 @@ ReleaseReport release_from_json(const std::string& text) {
     o.seconds_b = js.at("seconds_b");
     o.seconds_checks = js.value("seconds_checks", 0.0);
     o.cached = js.at("cached");
+    o.cached_b = js.value("cached_b", false);
     o.seconds_saved = js.at("seconds_saved");
     o.error = js.at("error");
     for (const auto& n : js.value("notes", json::array())) o.notes.push_back(n.get<std::string>());
