@@ -3,14 +3,14 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 
-#include <ctime>
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "bootstrap/iso_time.hpp"
 #include "bootstrap/commit.hpp"
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/journal.hpp"
 #include "bootstrap/manifest.hpp"
 
@@ -18,7 +18,6 @@ namespace bootstrap::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
 
 // Why `root` is not a Debian root, or "".
 std::string not_debian(const fs::path& root, const sandbox::Image& image) {
@@ -54,8 +53,7 @@ void print_named_changes(Console& console, const Outcome& changes) {
 }
 
 // Paths with their action; a created directory's contents folded into one line unless verbose.
-void print_paths(Console& console, const std::vector<const PlannedChange*>& changes,
-                 bool verbose) {
+void print_paths(Console& console, const std::vector<const PlannedChange*>& changes, bool verbose) {
   std::string folded;
   std::size_t inside = 0;
   auto flush = [&] {

@@ -34,9 +34,8 @@ std::string starter(Host& host) {
 }  // namespace
 
 bool changed_under(const Activation& how, const std::string& dir) {
-  return std::any_of(how.changed.begin(), how.changed.end(), [&](const std::string& p) {
-    return p == dir || p.starts_with(dir + "/");
-  });
+  return std::any_of(how.changed.begin(), how.changed.end(),
+                     [&](const std::string& p) { return p == dir || p.starts_with(dir + "/"); });
 }
 
 void activate_svscan(Host& host, const Activation& how, const std::string& service_dir,
@@ -61,7 +60,8 @@ void restart_service(Host& host, const Activation& how, const std::string& servi
                      const ServiceSpec& s, const std::string& why, Activated& out) {
   std::string link = service_dir + "/" + s.name;
   if (!how.live) {
-    out.not_started.push_back("service " + s.name + " (" + why + "): svscan starts it with the host");
+    out.not_started.push_back("service " + s.name + " (" + why +
+                              "): svscan starts it with the host");
     return;
   }
   if (!host.run({{"svok", link}}).ok()) {

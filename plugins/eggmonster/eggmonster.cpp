@@ -3,11 +3,11 @@
 // proven by letting it phone home to a stand-in master in the checks' sandbox.
 #include <algorithm>
 
+#include "activation.hpp"
 #include "bootstrap/plugin.hpp"
 #include "converge.hpp"
 #include "eggmonster_config.hpp"
 #include "host_tools.hpp"
-#include "activation.hpp"
 #include "service_writer.hpp"
 #include "stand_in_master.hpp"
 #include "supervise_checks.hpp"

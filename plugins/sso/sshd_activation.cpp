@@ -18,13 +18,15 @@ Activated activate_sshd(Host& host, const Activation& how) {
                              pyplug::describe_failure(test, t));
   if (!how.live) {
     out.done.push_back("sshd -t accepts the committed configuration");
-    out.not_started.push_back("ssh.service not reloaded: not the running host; it reads the "
-                              "configuration when it starts");
+    out.not_started.push_back(
+        "ssh.service not reloaded: not the running host; it reads the "
+        "configuration when it starts");
     return out;
   }
   if (!how.systemd) {
-    out.not_started.push_back("sshd not reloaded: this host does not run systemd; send sshd "
-                              "SIGHUP (its configuration passed sshd -t)");
+    out.not_started.push_back(
+        "sshd not reloaded: this host does not run systemd; send sshd "
+        "SIGHUP (its configuration passed sshd -t)");
     return out;
   }
   pyplug::run_checked(host, {"systemctl", "reload-or-restart", "ssh.service"});

@@ -8,8 +8,8 @@
 #include "converge.hpp"
 #include "host_tools.hpp"
 #include "login_checks.hpp"
-#include "sso_config.hpp"
 #include "sshd_activation.hpp"
+#include "sso_config.hpp"
 #include "sso_files.hpp"
 
 namespace sso {

@@ -7,7 +7,6 @@
 // A build runs under <cache>/images/debian-<release>.lock, into .tmp-debian-<release>-XXXXXX,
 // renamed into place only when complete: a failed build removes its directory, a killed one
 // leaves it to collect_garbage (the lock is free once the builder is dead).
-#include "bootstrap/iso_time.hpp"
 #include "bootstrap/sandbox/images.hpp"
 
 #include <fcntl.h>
@@ -33,6 +32,7 @@
 #include <sstream>
 
 #include "bootstrap/digest.hpp"
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/openat2.hpp"
 #include "bootstrap/sandbox/apt_sources.hpp"
 #include "bootstrap/sandbox/lock.hpp"
@@ -126,7 +126,6 @@ std::uint64_t disk_usage(const fs::path& root) {
   }
   return total;
 }
-
 
 Image load_image(const std::string& name, const fs::path& dir) {
   auto j = nlohmann::json::parse(read_text(dir / "image.json"));

@@ -14,10 +14,10 @@ namespace {
 
 // Filesystems that are the kernel's or a runtime's, never a host's files.
 const std::set<std::string> kNotFiles = {
-    "proc",      "sysfs",    "cgroup",  "cgroup2",  "devpts",      "devtmpfs", "mqueue",
-    "debugfs",   "tracefs",  "securityfs", "pstore", "bpf",        "configfs", "fusectl",
-    "hugetlbfs", "autofs",   "binfmt_misc", "nsfs",  "overlay",    "efivarfs", "rpc_pipefs",
-    "nfsd",      "selinuxfs", "ramfs"};
+    "proc",     "sysfs",    "cgroup",     "cgroup2",    "devpts",      "devtmpfs",
+    "mqueue",   "debugfs",  "tracefs",    "securityfs", "pstore",      "bpf",
+    "configfs", "fusectl",  "hugetlbfs",  "autofs",     "binfmt_misc", "nsfs",
+    "overlay",  "efivarfs", "rpc_pipefs", "nfsd",       "selinuxfs",   "ramfs"};
 
 // What every sandbox mounts itself.
 const char* const kOwnMounts[] = {"/proc", "/sys", "/dev", "/run", "/tmp"};
@@ -27,9 +27,8 @@ std::string unescape(const std::string& s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 3 < s.size()) {
       std::string oct = s.substr(i + 1, 3);
-      if (oct.size() == 3 && std::all_of(oct.begin(), oct.end(), [](char c) {
-            return c >= '0' && c <= '7';
-          })) {
+      if (oct.size() == 3 &&
+          std::all_of(oct.begin(), oct.end(), [](char c) { return c >= '0' && c <= '7'; })) {
         out += static_cast<char>(std::stoi(oct, nullptr, 8));
         i += 3;
         continue;

@@ -143,10 +143,12 @@ void mount_overlay_in_child(const std::string& target, const std::vector<std::st
 
 std::string wrapped_lower_in_child(int stage, const std::string& name, int lower_fd) {
   std::string inner = std::string(kStagingDir) + "/" + name;
-  if (mkdirat(stage, name.c_str(), 0755) != 0) throw SystemError("mkdirat(\"" + inner + "\")", errno);
+  if (mkdirat(stage, name.c_str(), 0755) != 0)
+    throw SystemError("mkdirat(\"" + inner + "\")", errno);
   std::string opts = "lowerdir=" + fd_path(lower_fd) + ":" + kStagingDir + "/empty";
   if (mount("overlay", inner.c_str(), "overlay", MS_RDONLY, opts.c_str()) != 0)
-    throw SystemError("mount(\"overlay\", \"" + inner + "\", \"overlay\", \"" + opts + "\")", errno);
+    throw SystemError("mount(\"overlay\", \"" + inner + "\", \"overlay\", \"" + opts + "\")",
+                      errno);
   return inner;
 }
 
@@ -160,10 +162,12 @@ std::vector<UniqueFd> lowers_at(const std::vector<int>& lower_fds, const std::st
     try {
       out.push_back(open_beneath(lower, path, O_PATH | O_DIRECTORY));
     } catch (const SystemError& e) {
-      if (e.error_number() != ENOENT && e.error_number() != ENOTDIR && e.error_number() != ELOOP) throw;
+      if (e.error_number() != ENOENT && e.error_number() != ENOTDIR && e.error_number() != ELOOP)
+        throw;
     }
   }
-  if (out.empty()) throw SystemError("openat2(lower, \"" + path + "\") (a submount no layer has)", ENOENT);
+  if (out.empty())
+    throw SystemError("openat2(lower, \"" + path + "\") (a submount no layer has)", ENOENT);
   return out;
 }
 
@@ -178,7 +182,8 @@ std::pair<UniqueFd, UniqueFd> submount_dirs(int stage, std::size_t index, const 
   }
   std::string dir = "sub" + std::to_string(index);
   for (const std::string& d : {dir, dir + "/upper", dir + "/work"})
-    if (mkdirat(stage, d.c_str(), 0755) != 0) throw SystemError("mkdirat(staging, \"" + d + "\")", errno);
+    if (mkdirat(stage, d.c_str(), 0755) != 0)
+      throw SystemError("mkdirat(staging, \"" + d + "\")", errno);
   UniqueFd upper(openat(stage, (dir + "/upper").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   UniqueFd work(openat(stage, (dir + "/work").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!upper || !work) throw SystemError("openat(staging, \"" + dir + "\")", errno);
@@ -187,22 +192,26 @@ std::pair<UniqueFd, UniqueFd> submount_dirs(int stage, std::size_t index, const 
 
 }  // namespace
 
-void mount_submount_in_child(int root, int stage, std::size_t index, const std::vector<int>& lower_fds,
-                             const Submount& m) {
+void mount_submount_in_child(int root, int stage, std::size_t index,
+                             const std::vector<int>& lower_fds, const Submount& m) {
   std::vector<UniqueFd> lowers = lowers_at(lower_fds, m.path);
   auto [upper, work] = submount_dirs(stage, index, m);
   // The overlay's root shows its upper's owner and mode: make them the image's.
-  struct stat image{};
-  if (fstat(lowers.back().get(), &image) != 0) throw SystemError("fstat(\"" + m.path + "\")", errno);
-  if (fchown(upper.get(), image.st_uid, image.st_gid) != 0 || fchmod(upper.get(), image.st_mode & 07777) != 0)
+  struct stat image {};
+  if (fstat(lowers.back().get(), &image) != 0)
+    throw SystemError("fstat(\"" + m.path + "\")", errno);
+  if (fchown(upper.get(), image.st_uid, image.st_gid) != 0 ||
+      fchmod(upper.get(), image.st_mode & 07777) != 0)
     throw SystemError("fchown/fchmod(upper of \"" + m.path + "\")", errno);
   std::vector<int> fds;
   for (const auto& l : lowers) fds.push_back(l.get());
   std::vector<bool> wrap = lowers_containing_layers(fds, upper.get(), work.get());
   std::vector<std::string> layers;
   for (std::size_t i = 0; i < fds.size(); ++i)
-    layers.push_back(wrap[i] ? wrapped_lower_in_child(stage, "sub" + std::to_string(index) + "-wrap" + std::to_string(i), fds[i])
-                             : fd_path(fds[i]));
+    layers.push_back(
+        wrap[i] ? wrapped_lower_in_child(
+                      stage, "sub" + std::to_string(index) + "-wrap" + std::to_string(i), fds[i])
+                : fd_path(fds[i]));
   UniqueFd target = mount_target_in_root(root, m.path, false);
   mount_overlay_in_child(fd_path(target.get()), layers, fd_path(upper.get()), fd_path(work.get()));
 }

@@ -229,7 +229,8 @@ pid_t spawn_main_process(Plan& plan) {
       }
       // overlayfs refuses a layer inside another one on the same filesystem ("/" of the host
       // image holds the cache).
-      layers.push_back(wrapped_lower_in_child(stage.get(), "wrap" + std::to_string(i), lower_fds[i]));
+      layers.push_back(
+          wrapped_lower_in_child(stage.get(), "wrap" + std::to_string(i), lower_fds[i]));
     }
     std::string upper =
         plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(upper_fd.get());

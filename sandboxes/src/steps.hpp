@@ -67,8 +67,8 @@ inline constexpr const char* kStagingDir = "/tmp";
 // staging/`name` (on another superblock, it no longer contains anything); returns its path.
 std::string wrapped_lower_in_child(int stage, const std::string& name, int lower_fd);
 // Submount `index` (Spec::submounts) as an overlay at its path inside `root`, after the root's.
-void mount_submount_in_child(int root, int stage, std::size_t index, const std::vector<int>& lower_fds,
-                             const Submount& m);
+void mount_submount_in_child(int root, int stage, std::size_t index,
+                             const std::vector<int>& lower_fds, const Submount& m);
 // After the run: the sandbox files never belong to a result; removes them (and parent dirs that
 // were only copied up for them) from a persistent upper, never following a symlink.
 void scrub_upper(int upper, const std::vector<int>& lower_fds, const std::vector<SandboxFile>& files);

@@ -145,7 +145,8 @@ TEST_F(CheckTest, ALongBaselineStacksABoundedNumberOfLayersAndNamesTheStepOfEver
   for (int i : {1, 16, 17, 33, 40}) {
     std::string n = std::to_string(i);
     EXPECT_NE(r.out.find(" /srv/long/d" + n + "  by fslayout (step " + n + ")"), std::string::npos)
-        << n << "\n" << r.out;
+        << n << "\n"
+        << r.out;
   }
   // An edited last step: the squashed layers and the other step layers are reused.
   text.replace(text.find("/srv/long/d40"), 13, "/srv/long/last");

@@ -65,7 +65,8 @@ TEST_F(ForReal, DragomanIsCommittedAsPlannedChangesNothingTheSecondTimeAndRollsB
       << planned.out;
   // Each path under the step that wrote it (0-based: fslayout, python, setuptools, daemontools,
   // eggmonster, sso).
-  EXPECT_NE(planned.out.find("step 4 daemontools  (18 changes, "), std::string::npos) << planned.out;
+  EXPECT_NE(planned.out.find("step 4 daemontools  (18 changes, "), std::string::npos)
+      << planned.out;
 
   auto applied = bootstrap({"apply", kDragoman, "--for-real", "--root", root.string(), "--plan",
                             file("plan"), "--record", file("rec.json")});

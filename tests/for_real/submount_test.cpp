@@ -54,7 +54,8 @@ class OnMounts : public TargetTest {
     ASSERT_EQ(copied.status, 0) << copied.err;
   }
   void TearDown() override {
-    for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
+    for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it)
+      ::umount2(it->c_str(), MNT_DETACH);
     TargetTest::TearDown();
   }
 

@@ -1,8 +1,8 @@
 // Configuring a baseline's steps with their plugins, and applying them to a Host.
 #pragma once
 
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>

@@ -1,18 +1,18 @@
 #include "bootstrap/check.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <fstream>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "bootstrap/check_report.hpp"
 #include "bootstrap/digest.hpp"
@@ -380,7 +380,8 @@ std::optional<ReleaseReport> reusable_result(const fs::path& file) {
 void keep_result(const fs::path& file, const ReleaseReport& r) {
   fs::create_directories(file.parent_path());
   fs::path tmp = file.string() + ".tmp-" + std::to_string(::getpid());
-  std::ofstream(tmp) << json{{"checked_at", iso_now()}, {"report", json::parse(release_json(r))}}.dump();
+  std::ofstream(tmp)
+      << json{{"checked_at", iso_now()}, {"report", json::parse(release_json(r))}}.dump();
   fs::rename(tmp, file);
 }
 
@@ -419,7 +420,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   // Each step's key names every step up to it (its layer in run A's cache).
   std::vector<std::string> keys;
   std::string chain = digest_bytes(image.digest + "\n" + fetch.string()).hex();
-  for (auto& s : baseline.steps) keys.push_back(chain = step_key(chain, s, baseline.baseline.dir()));
+  for (auto& s : baseline.steps)
+    keys.push_back(chain = step_key(chain, s, baseline.baseline.dir()));
   fs::path result = result_file(cache, chain, ignore, options);
   if (options.use_cache) {
     if (auto kept = reusable_result(result)) {
@@ -459,7 +461,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     }
     progress(image_name, "run A: applying " + step_name(s.step));
     sandbox::Scratch scratch(cache);
-    sandbox::Spec spec = spec_over(base, lowers_of(stack.lowers(), fetch, image), &scratch, "run-a");
+    sandbox::Spec spec =
+        spec_over(base, lowers_of(stack.lowers(), fetch, image), &scratch, "run-a");
     StepsResult r = SandboxedSteps::start(baseline, spec, {{s.step.index}, {}}).finish();
     const StepReport* rep = r.applied.empty() ? nullptr : &r.applied.front();
     if (rep == nullptr || rep->error || !r.crash.empty()) {
@@ -485,10 +488,12 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   if (a_ok) {
     progress(image_name, "re-apply on A, and checks on A, while run B goes on");
     scratch_r.emplace(cache);
-    reapply.emplace(SandboxedSteps::start(baseline, spec_over(base, lowers_of(stack.lowers(), fetch, image), &*scratch_r, "run-a"),
-                                          {all_steps(baseline), {}}));
+    reapply.emplace(SandboxedSteps::start(
+        baseline, spec_over(base, lowers_of(stack.lowers(), fetch, image), &*scratch_r, "run-a"),
+        {all_steps(baseline), {}}));
     verify_a.emplace(SandboxedSteps::start(
-        baseline, checks_spec(spec_over(base, lowers_of(stack.lowers(), fetch, image), nullptr, "run-a")),
+        baseline,
+        checks_spec(spec_over(base, lowers_of(stack.lowers(), fetch, image), nullptr, "run-a")),
         {{}, all_steps(baseline)}));
   }
 

@@ -1,13 +1,14 @@
-#include "bootstrap/iso_time.hpp"
 #include "bootstrap/check_report.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <ctime>
-#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "bootstrap/iso_time.hpp"
 
 namespace bootstrap {
 namespace fs = std::filesystem;
@@ -33,7 +34,6 @@ std::string xml_escape(std::string_view s) {
   }
   return out;
 }
-
 
 struct NamedVerdict {
   const char* name;
@@ -91,7 +91,8 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
                                          r.passed() ? console.green("passed") : console.red("FAILED"))) +
                 console.dim(fmt::format("  {:.1f}s", r.seconds)));
     if (!r.reused_from.empty())
-      console.out(console.dim("  nothing changed since the check of " + r.reused_from + "; reused"));
+      console.out(
+          console.dim("  nothing changed since the check of " + r.reused_from + "; reused"));
     if (!r.environment_error.empty()) {
       console.out("  " + console.red("cannot check: ") + r.environment_error);
       ++failed;
@@ -112,8 +113,9 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       std::string time_a = o.cached ? "cached" : fmt::format("{:.2f}s", o.seconds_a);
       std::string time_b = o.cached_b ? "cached" : fmt::format("{:.2f}s", o.seconds_b);
       saved += (o.cached ? o.seconds_saved : 0) + (o.cached_b ? o.seconds_b : 0);
-      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}/{}", o.index + 1, o.plugin, o.changes_a,
-                              o.changes_b, o.changes_reapply, time_a, time_b, ok, o.checks.size()));
+      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}/{}", o.index + 1,
+                              o.plugin, o.changes_a, o.changes_b, o.changes_reapply, time_a, time_b,
+                              ok, o.checks.size()));
       for (const auto& c : o.checks)
         if (c.passed && console.verbosity() > 0) console.out("       " + console.green("ok ") + c.name + (c.detail.empty() ? "" : ": " + c.detail));
       for (const auto& n : o.notes) console.out("       " + console.yellow("note: ") + n);
@@ -122,7 +124,9 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       console.out(
           console.dim(fmt::format("  services for the checks: {} started, all ready in {:.2f}s",
                                   r.services, r.services_seconds)));
-    if (saved > 0) console.out(console.dim(fmt::format("  runs A and B reused cached layers: {:.1f}s saved", saved)));
+    if (saved > 0)
+      console.out(
+          console.dim(fmt::format("  runs A and B reused cached layers: {:.1f}s saved", saved)));
     for (const auto& [name, v] : verdicts(r)) {
       v->passed ? ++passed : ++failed;
       console.out(fmt::format("  {:<11} {}", name, v->passed ? console.green("passed") : console.red(verdict_word(*v))));

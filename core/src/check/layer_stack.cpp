@@ -71,7 +71,8 @@ void remove_if_there(const fs::path& p) {
 void lay_over(const fs::path& layer, const fs::path& into) {
   for (const auto& entry : fs::directory_iterator(layer)) {
     fs::path from = entry.path(), to = into / from.filename();
-    struct stat st {}, there {};
+    struct stat st {
+    }, there{};
     if (::lstat(from.c_str(), &st) != 0) throw SystemError("lstat(" + from.string() + ")", errno);
     bool exists = ::lstat(to.c_str(), &there) == 0;
     if (!S_ISDIR(st.st_mode)) {
@@ -87,7 +88,8 @@ void lay_over(const fs::path& layer, const fs::path& into) {
     if (!exists) {
       make_dir_like(from, st, to);
     } else {
-      if (::lchown(to.c_str(), st.st_uid, st.st_gid) != 0 || ::chmod(to.c_str(), st.st_mode & 07777) != 0)
+      if (::lchown(to.c_str(), st.st_uid, st.st_gid) != 0 ||
+          ::chmod(to.c_str(), st.st_mode & 07777) != 0)
         throw SystemError("chown/chmod(" + to.string() + ")", errno);
       copy_xattrs(from, to);
     }

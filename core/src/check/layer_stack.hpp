@@ -36,8 +36,8 @@ class LayerStack {
   std::filesystem::path cache_root_;
   LayersInUse* in_use_;
   bool use_cache_;
-  std::filesystem::path base_;                    // the squashed layer's tree, or empty
-  std::vector<std::filesystem::path> above_;      // step layers above it, bottom up
+  std::filesystem::path base_;                // the squashed layer's tree, or empty
+  std::vector<std::filesystem::path> above_;  // step layers above it, bottom up
   std::size_t squashes_ = 0;
 };
 

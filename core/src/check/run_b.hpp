@@ -30,7 +30,7 @@ class RunB {
     const std::vector<std::string>* keys;  // each step's chain key, by position
     std::filesystem::path fetch;           // the fetch layer, or empty
     const sandbox::Image* image;
-    sandbox::Spec base;                    // what every sandbox of the check shares
+    sandbox::Spec base;  // what every sandbox of the check shares
     CheckOptions options;
     ManifestOptions manifest;
     LayersInUse* in_use;

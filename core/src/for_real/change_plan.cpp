@@ -238,8 +238,8 @@ ChangePlan ChangePlan::from_json(const json& j) {
     p.changes.push_back(std::move(pc));
   }
   for (const auto& m : j.value("filesystems", json::array()))
-    p.filesystems.push_back({m.at("path").get<std::string>(), m.value("fstype", ""),
-                             m.value("source", "")});
+    p.filesystems.push_back(
+        {m.at("path").get<std::string>(), m.value("fstype", ""), m.value("source", "")});
   return p;
 }
 

@@ -1,4 +1,3 @@
-#include "bootstrap/iso_time.hpp"
 #include "bootstrap/journal.hpp"
 
 #include <fcntl.h>
@@ -8,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "bootstrap/iso_time.hpp"
 #include "bootstrap/system_error.hpp"
 
 namespace bootstrap {
@@ -15,7 +15,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
 
 std::string new_id(const fs::path& root) {
   std::time_t t = std::time(nullptr);

@@ -35,7 +35,8 @@ void make_parent(const fs::path& upper, const fs::path& image_root, const std::s
   struct stat st {};
   if (::lstat(in_upper.c_str(), &st) == 0) return;
   fs::path in_image = image_root / dir;
-  if (::lstat(in_image.c_str(), &st) != 0) throw SystemError("lstat(" + in_image.string() + ")", errno);
+  if (::lstat(in_image.c_str(), &st) != 0)
+    throw SystemError("lstat(" + in_image.string() + ")", errno);
   if (::mkdir(in_upper.c_str(), st.st_mode & 07777) != 0)
     throw SystemError("mkdir(" + in_upper.string() + ")", errno);
   if (::lchown(in_upper.c_str(), st.st_uid, st.st_gid) != 0 ||
@@ -45,8 +46,7 @@ void make_parent(const fs::path& upper, const fs::path& image_root, const std::s
 
 // Moves a submount's changes into the change set at its path, so that the change set is one
 // tree of target paths (the commit writes each path into the filesystem it lives on).
-void merge_submount(const fs::path& upper, const fs::path& image_root,
-                    const sandbox::Submount& m) {
+void merge_submount(const fs::path& upper, const fs::path& image_root, const sandbox::Submount& m) {
   std::string rel = m.path.substr(1);
   for (std::size_t slash = rel.find('/'); slash != std::string::npos;
        slash = rel.find('/', slash + 1))
