@@ -64,7 +64,9 @@ void restart_service(Host& host, const Activation& how, const std::string& servi
                               "): svscan starts it with the host");
     return;
   }
-  if (!host.run({{"svok", link}}).ok()) {
+  Command svok;
+  svok.argv = {"svok", link};
+  if (!host.run(svok).ok()) {
     out.done.push_back("service " + s.name + " (" + why + "): svscan starts it within 5 s");
     return;
   }

@@ -11,11 +11,12 @@ Activated activate_sshd(Host& host, const Activation& how) {
   Activated out;
   // sshd -t wants its privilege separation directory (ssh.service makes it at start).
   if (host.stat("/run/sshd").type == FileType::Missing) host.make_dir("/run/sshd", 0755, 0, 0);
-  std::vector<std::string> test = {"/usr/sbin/sshd", "-t"};
-  CommandResult t = host.run({test});
+  Command test;
+  test.argv = {"/usr/sbin/sshd", "-t"};
+  CommandResult t = host.run(test);
   if (!t.ok())
     throw std::runtime_error("the committed sshd configuration is refused: " +
-                             pyplug::describe_failure(test, t));
+                             pyplug::describe_failure(test.argv, t));
   if (!how.live) {
     out.done.push_back("sshd -t accepts the committed configuration");
     out.not_started.push_back(

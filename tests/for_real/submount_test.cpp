@@ -42,9 +42,9 @@ dev_t device_of(const fs::path& p) {
 
 class OnMounts : public TargetTest {
  protected:
-  // A tmpfs at root/`dir` holding what the image had there.
-  void mount_own_filesystem(const std::string& dir) {
-    fs::path at = root / dir, saved = this->dir.path() / ("saved-" + dir);
+  // A tmpfs at root/`name` holding what the image had there.
+  void mount_own_filesystem(const std::string& name) {
+    fs::path at = root / name, saved = dir.path() / ("saved-" + name);
     fs::rename(at, saved);
     fs::create_directory(at);
     ASSERT_EQ(::mount("tmpfs", at.c_str(), "tmpfs", 0, "size=512m,mode=0755"), 0)
