@@ -34,11 +34,6 @@ const char* kSmall =
     "      absent: [/etc/update-motd.d/10-uname]\n"
     "  - daemontools:\n";
 
-std::string dpkg_audit(const fs::path& root) {
-  auto r = testing::run({"/usr/bin/dpkg", "--root=" + root.string(), "--audit"});
-  return std::to_string(r.status) + ":" + r.out + r.err;
-}
-
 // dpkg -V's complaints about files that are not configuration files (a "c" in column 2).
 std::string dpkg_verify_non_conffiles(const fs::path& root) {
   auto r = testing::run({"/usr/bin/dpkg", "--root=" + root.string(), "-V"});

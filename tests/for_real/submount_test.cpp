@@ -29,11 +29,6 @@ const char* kSrvAndPackages =
     "      absent: [/srv/old]\n"
     "  - daemontools:\n";
 
-std::string dpkg_audit(const fs::path& root) {
-  auto r = testing::run({"/usr/bin/dpkg", "--root=" + root.string(), "--audit"});
-  return std::to_string(r.status) + ":" + r.out + r.err;
-}
-
 dev_t device_of(const fs::path& p) {
   struct stat st {};
   EXPECT_EQ(::lstat(p.c_str(), &st), 0) << p << ": " << std::strerror(errno);

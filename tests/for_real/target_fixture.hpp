@@ -16,6 +16,12 @@
 
 namespace bootstrap {
 
+// `dpkg --audit` on a target: "0:" when dpkg's database agrees with itself.
+inline std::string dpkg_audit(const std::filesystem::path& root) {
+  auto r = testing::run({"/usr/bin/dpkg", "--root=" + root.string(), "--audit"});
+  return std::to_string(r.status) + ":" + r.out + r.err;
+}
+
 class TargetTest : public ::testing::Test {
  protected:
   void SetUp() override {
