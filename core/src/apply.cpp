@@ -62,7 +62,7 @@ ConfiguredBaseline configure_baseline(const Baseline& baseline, const PluginHost
       }
     }
     PluginInstance instance = plugins.create(step.plugin);
-    StepConfig config{step.config, baseline.dir().string(), step.index};
+    StepConfig config{step.config, baseline.dir().string(), step.index, baseline.read_outside};
     if (Status failure = instance.port().configure(config)) {
       if (failure->mark) throw ConfigError(*failure->mark, failure->message);
       throw ConfigError(step.mark, step.plugin + ": " + failure->message);

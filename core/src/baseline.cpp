@@ -60,7 +60,7 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
   b.digest = digest_bytes(content).text();
   Fields top(root, "the baseline");
   // Unknown keys first: a misspelt 'steps' should be reported as such, not as missing.
-  for (const char* key : {"baseline", "description", "os", "steps", "ignore"}) top.optional(key);
+  for (const char* key : {"baseline", "description", "os", "steps", "ignore", "read_outside"}) top.optional(key);
   top.finish();
   b.name = top.required("baseline").as_string("'baseline' (the baseline's name)");
   if (const Value* d = top.optional("description")) b.description = d->as_string("'description'");
@@ -98,6 +98,15 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
       const std::string& pattern = g.as_string("an ignore pattern");
       if (pattern.empty()) throw g.error("an ignore pattern must not be empty");
       b.ignore.push_back(pattern);
+    }
+  }
+  if (const Value* ro = top.optional("read_outside")) {
+    for (const Value& d : ro->as_list("'read_outside' (folders)")) {
+      std::error_code ec;
+      std::filesystem::path dir = std::filesystem::canonical(parse_absolute_path(d, "a folder in 'read_outside'"), ec);
+      if (ec || !std::filesystem::is_directory(dir))
+        throw d.error("'read_outside' folder '" + d.text() + "' is not a folder on this machine");
+      b.read_outside.push_back(dir.string());
     }
   }
   top.finish();

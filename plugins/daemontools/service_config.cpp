@@ -94,7 +94,7 @@ DaemontoolsConfig parse_daemontools(const bootstrap::StepConfig& step) {
   if (root.is_null()) return out;  // "- daemontools:" alone: the supervisor, no service of its own
   Fields f(root, "daemontools");
   pyplug::PackageSource source = pyplug::parse_package_source(
-      f, root, step.baseline_dir, "Debian's daemontools and daemontools-run",
+      f, root, step, "Debian's daemontools and daemontools-run",
       "the package that brings svscan and supervise");
   if (source.repo) {
     out.repo = source.repo;

@@ -102,7 +102,7 @@ void parse_venv(Fields& f, const bootstrap::StepConfig& step, EggmonsterConfig& 
   c.venv.packages = {c.package};
   if (const Value* v = f.optional("find_links")) {
     c.venv.find_links_dir = v->as_string("'find_links'");
-    c.venv.find_links = pyplug::read_find_links(*v, step.baseline_dir);
+    c.venv.find_links = pyplug::read_find_links(*v, step);
   }
   c.venv.index_url = c.cheeseshop;
 }

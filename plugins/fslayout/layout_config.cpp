@@ -37,20 +37,6 @@ Ownership parse_ownership(Fields& f, unsigned default_mode, const Value& where) 
   return own;
 }
 
-std::string read_source(const Value& v, const std::string& baseline_dir) {
-  const std::string& rel = v.as_string("'source'");
-  std::filesystem::path p(rel);
-  if (p.is_relative()) p = std::filesystem::path(baseline_dir) / p;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec))
-    throw v.error("'source' file '" + rel + "' not found (relative paths are read next to the baseline)");
-  if (std::filesystem::file_size(p, ec) > kMaxFileBytes)
-    throw v.error("'source' file is larger than 16 MiB: " + p.string());
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -107,7 +93,7 @@ LayoutConfig parse_layout(const bootstrap::StepConfig& step) {
       const Value* source = f.optional("source");
       if ((content != nullptr) == (source != nullptr))
         throw d.error("a file needs exactly one of 'content' (inline text) or 'source' (a file next to the baseline)");
-      spec.content = content != nullptr ? content->as_string("'content'") : read_source(*source, step.baseline_dir);
+      spec.content = content != nullptr ? content->as_string("'content'") : bootstrap::read_baseline_file(step, *source, "'source'", kMaxFileBytes);
       spec.own = parse_ownership(f, 0644, d);
       f.finish();
       out.files.push_back(spec);

@@ -97,22 +97,8 @@ void ensure_apt_lists(Host& host) {
                              "apply? the fetch phase should have prepared them): " + describe_failure(argv, r));
 }
 
-std::string read_beside(const Value& v, const std::string& baseline_dir, std::string_view what, std::size_t limit) {
-  const std::string& rel = v.as_string(what);
-  std::filesystem::path p(rel);
-  if (p.is_relative()) p = std::filesystem::path(baseline_dir) / p;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec))
-    throw v.error(std::string(what) + " file '" + rel + "' not found (relative paths are read next to the baseline)");
-  if (std::filesystem::file_size(p, ec) > limit)
-    throw v.error(std::string(what) + " file is larger than " + std::to_string(limit >> 10) + " KiB: " + p.string());
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
-AptRepo parse_apt_repo(const Value& line, const Value& key_value, const std::string& baseline_dir,
+AptRepo parse_apt_repo(const Value& line, const Value& key_value, const bootstrap::StepConfig& step,
                        const std::string& name) {
   AptRepo repo;
   repo.name = name;
@@ -143,10 +129,8 @@ AptRepo parse_apt_repo(const Value& line, const Value& key_value, const std::str
   if (parts[1].back() != '/' && parts.size() < 3)
     throw line.error("'repository' needs a component after the suite (or a flat suite ending in '/')");
 
-  repo.key_source = key_value.as_string("'key'");
-  std::filesystem::path kp(repo.key_source);
-  if (kp.is_relative()) repo.key_source = (std::filesystem::path(baseline_dir) / kp).lexically_normal().string();
-  repo.key = read_beside(key_value, baseline_dir, "'key'", 1 << 20);
+  repo.key_source = bootstrap::baseline_file(step, key_value, "'key'");
+  repo.key = bootstrap::read_baseline_file(step, key_value, "'key'", 1 << 20);
   bool armored = repo.key.rfind("-----BEGIN PGP PUBLIC KEY BLOCK-----", 0) == 0;
   if (!armored && (repo.key.empty() || !(static_cast<unsigned char>(repo.key[0]) & 0x80)))
     throw key_value.error("'key' is neither an ASCII-armored (.asc) nor a binary (.gpg) OpenPGP public key");
@@ -188,7 +172,7 @@ void update_one_source(Host& host, const AptRepo& repo) {
 }
 
 PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value& root,
-                                   const std::string& baseline_dir, const std::string& distro,
+                                   const bootstrap::StepConfig& step, const std::string& distro,
                                    const std::string& package_role) {
   const bootstrap::Value* source = f.optional("source");
   const bootstrap::Value* repository = f.optional("repository");
@@ -215,7 +199,7 @@ PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value&
   out.package = package->as_string("'package'");
   if (out.package.empty() || out.package.find_first_of(" \t/=") != std::string::npos)
     throw package->error("'package' is not a Debian package name: '" + out.package + "'");
-  out.repo = parse_apt_repo(*repository, *key, baseline_dir, "bootstrap-" + out.package);
+  out.repo = parse_apt_repo(*repository, *key, step, "bootstrap-" + out.package);
   return out;
 }
 

@@ -51,7 +51,7 @@ struct AptRepo {
 };
 // Parses "deb [opts] URI suite [components...]"; throws ConfigError at `line`'s mark when bad.
 AptRepo parse_apt_repo(const bootstrap::Value& line, const bootstrap::Value& key_value,
-                       const std::string& baseline_dir, const std::string& name);
+                       const bootstrap::StepConfig& step, const std::string& name);
 // Writes key and list when they differ; true when anything changed. Then, if apt has no
 // candidate for `package`, updates that one source only (works offline for file: URLs).
 bool install_apt_repo(bootstrap::Host& host, const AptRepo& repo, bootstrap::Outcome& out);
@@ -66,11 +66,8 @@ struct PackageSource {
   std::string package;
 };
 PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value& step_value,
-                                   const std::string& baseline_dir, const std::string& distro,
+                                   const bootstrap::StepConfig& step, const std::string& distro,
                                    const std::string& package_role);
 
-// Reads a file next to the baseline (or absolute), at most `limit` bytes.
-std::string read_beside(const bootstrap::Value& v, const std::string& baseline_dir, std::string_view what,
-                        std::size_t limit);
 
 }  // namespace pyplug

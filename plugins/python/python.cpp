@@ -63,7 +63,7 @@ class Python final : public Plugin {
       }
     }
 
-    PackageSource source = parse_package_source(f, root, step.baseline_dir, "Debian's python3",
+    PackageSource source = parse_package_source(f, root, step, "Debian's python3",
                                                 "the interpreter's package name");
     f.finish();
     if (!source.repo) {

@@ -93,15 +93,9 @@ Requirement parse_requirement(const Value& v) {
   return r;
 }
 
-std::vector<Distribution> read_find_links(const Value& v, const std::string& baseline_dir) {
+std::vector<Distribution> read_find_links(const Value& v, const bootstrap::StepConfig& step) {
   namespace fs = std::filesystem;
-  std::string rel = v.as_string("'find_links'");
-  fs::path dir(rel);
-  if (dir.is_relative()) dir = fs::path(baseline_dir) / dir;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw v.error("'find_links' folder '" + rel +
-                  "' not found (relative paths are read next to the baseline)");
+  fs::path dir = bootstrap::baseline_file(step, v, "'find_links'", true);
   std::vector<Distribution> out;
   std::size_t total = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -117,7 +111,7 @@ std::vector<Distribution> read_find_links(const Value& v, const std::string& bas
     out.push_back({name, ss.str()});
   }
   if (out.empty())
-    throw v.error("'find_links' folder '" + rel +
+    throw v.error("'find_links' folder '" + v.text() +
                   "' holds no wheels or sdists (*.whl, *.tar.gz, *.zip)");
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
   return out;

@@ -26,7 +26,7 @@ struct Distribution {
 // The wheels and sdists of a folder (relative paths are read next to the baseline), sorted by
 // name, at most 64 MiB in all; throws ConfigError at v's mark when missing or empty.
 std::vector<Distribution> read_find_links(const bootstrap::Value& v,
-                                          const std::string& baseline_dir);
+                                          const bootstrap::StepConfig& step);
 
 struct Venv {
   std::string path;

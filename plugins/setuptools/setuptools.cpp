@@ -81,7 +81,7 @@ class Setuptools final : public Plugin {
           for (const Value& r : pk->as_list("'packages'")) venv.packages.push_back(parse_requirement(r));
         if (const Value* fl = vf.optional("find_links")) {
           venv.find_links_dir = fl->as_string("'find_links'");
-          venv.find_links = read_find_links(*fl, step.baseline_dir);
+          venv.find_links = read_find_links(*fl, step);
         } else if (!venv.packages.empty() && !(pip_ && !pip_->index_url.empty())) {
           throw item.error("venv '" + venv.path + "' lists packages but has no 'find_links' folder and no 'pip: index_url' to get them from");
         }

@@ -56,20 +56,6 @@ std::string name_of(const Value& v, const std::string& what) {
   return n;
 }
 
-std::string read_beside(const Value& v, const std::string& baseline_dir, const std::string& what) {
-  std::filesystem::path p(v.as_string(what));
-  if (p.is_relative()) p = std::filesystem::path(baseline_dir) / p;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec))
-    throw v.error(what + " file '" + v.text() +
-                  "' not found (relative paths are read next to the baseline)");
-  if (std::filesystem::file_size(p, ec) > kMaxKeyFileBytes)
-    throw v.error(what + " file is larger than 1 MiB: " + p.string());
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool base64_ok(const std::string& s) {
   return !s.empty() &&
@@ -77,8 +63,8 @@ bool base64_ok(const std::string& s) {
              std::string::npos;
 }
 
-void parse_ca_file(const Value& v, const std::string& baseline_dir, SsoConfig& out) {
-  std::string text = read_beside(v, baseline_dir, "'ca_keys'");
+void parse_ca_file(const Value& v, const bootstrap::StepConfig& step, SsoConfig& out) {
+  std::string text = bootstrap::read_baseline_file(step, v, "'ca_keys'", kMaxKeyFileBytes);
   std::istringstream lines(text);
   std::string line;
   int n = 0;
@@ -106,8 +92,8 @@ void parse_ca_file(const Value& v, const std::string& baseline_dir, SsoConfig& o
   if (keys == 0) throw v.error("'" + v.text() + "' holds no public key");
 }
 
-void parse_krl(const Value& v, const std::string& baseline_dir, SsoConfig& out) {
-  std::string bytes = read_beside(v, baseline_dir, "'revoked_keys'");
+void parse_krl(const Value& v, const bootstrap::StepConfig& step, SsoConfig& out) {
+  std::string bytes = bootstrap::read_baseline_file(step, v, "'revoked_keys'", kMaxKeyFileBytes);
   if (bytes.rfind(std::string("SSHKRL\n\0", 8), 0) == 0) {
     out.krl = bytes;
     return;
@@ -199,10 +185,10 @@ SsoConfig parse_sso(const bootstrap::StepConfig& step) {
   Fields f(root, "sso");
   SsoConfig out;
   const Value& ca = f.required("ca_keys");
-  for (const Value& file : ca.as_list("'ca_keys'")) parse_ca_file(file, step.baseline_dir, out);
+  for (const Value& file : ca.as_list("'ca_keys'")) parse_ca_file(file, step, out);
   if (out.ca_keys.empty())
     throw ca.error("'ca_keys' lists no file: without a CA nobody can log in");
-  if (const Value* v = f.optional("revoked_keys")) parse_krl(*v, step.baseline_dir, out);
+  if (const Value* v = f.optional("revoked_keys")) parse_krl(*v, step, out);
   parse_people(f, out);
   if (const Value* v = f.optional("sudo"))
     for (const Value& r : v->as_list("'sudo'")) out.sudo.push_back(parse_sudo(r));

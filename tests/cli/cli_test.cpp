@@ -109,6 +109,27 @@ TEST(Cli, ApplyToAScratchRootThenAgainChangesNothing) {
       << second.out;
 }
 
+// A file beside the baseline is read; one elsewhere only when the baseline lists its folder
+// under read_outside, and then the target gets exactly that file.
+TEST(Cli, ABaselineReadsOutsideItsFolderOnlyWhereItSaysSo) {
+  testing::TempDir dir, root, elsewhere;
+  std::ofstream(elsewhere.path() / "motd") << "from elsewhere\n";
+  std::string file = (elsewhere.path() / "motd").string();
+  std::string steps = "steps:\n  - fslayout: {files: [{path: /etc/motd, source: " + file + "}]}\n";
+  std::ofstream(dir.path() / "closed.yaml") << "baseline: x\nos: [bookworm]\n" << steps;
+  std::ofstream(dir.path() / "open.yaml")
+      << "baseline: x\nos: [bookworm]\nread_outside: [" << elsewhere.path().string() << "]\n" << steps;
+  auto closed = bootstrap({"apply", (dir.path() / "closed.yaml").string(), "--root", root.path().string()});
+  EXPECT_EQ(closed.status, 2) << closed.out << closed.err;
+  EXPECT_NE(closed.err.find("outside the baseline's folder"), std::string::npos) << closed.err;
+  EXPECT_FALSE(fs::exists(root.path() / "etc/motd"));
+  auto open = bootstrap({"apply", (dir.path() / "open.yaml").string(), "--root", root.path().string()});
+  ASSERT_EQ(open.status, 0) << open.out << open.err;
+  std::ifstream in(root.path() / "etc/motd");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "from elsewhere\n");
+}
+
 TEST(Cli, ApplyPrintsAPlanLikeListWithASummary) {
   testing::TempDir root;
   fs::create_directories(root.path() / "etc/update-motd.d");

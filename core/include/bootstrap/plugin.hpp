@@ -133,7 +133,21 @@ struct StepConfig {
   Value config;
   std::string baseline_dir;
   int step_index = 0;  // 0-based position in the baseline's steps
+  // Folders outside baseline_dir the baseline lets its steps read (its 'read_outside:' key),
+  // absolute and resolved.
+  std::vector<std::string> read_outside = {};
 };
+
+// A file or folder the step's config names (`source: motd.txt`), as a path on this machine:
+// a relative path is next to the baseline; symlinks resolved, it must lie inside the baseline's
+// folder or one of step.read_outside, so that a baseline from a pull request cannot carry this
+// machine's files (/etc/shadow) into a target. Throws ConfigError at `v`: not found, not a file
+// (or not a folder, with `folder`), or outside.
+std::string baseline_file(const StepConfig& step, const Value& v, std::string_view what,
+                          bool folder = false);
+// The bytes of such a file, at most `limit` of them (ConfigError naming the limit otherwise).
+std::string read_baseline_file(const StepConfig& step, const Value& v, std::string_view what,
+                               std::size_t limit);
 
 // ---------------------------------------------------------------------------------------
 // What plugins report.
