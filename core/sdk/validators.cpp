@@ -5,13 +5,28 @@
 
 namespace bootstrap {
 
+std::size_t first_control_character(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) return i;
+  }
+  return std::string_view::npos;
+}
+
+std::string describe_control_character(std::string_view text, std::size_t at) {
+  auto c = static_cast<unsigned char>(text[at]);
+  std::string name = c == '\n' ? "a newline" : c == '\t' ? "a tab" : c == 0 ? "a NUL byte" : "byte " + std::to_string(c);
+  return name + " at character " + std::to_string(at + 1);
+}
+
 std::string parse_absolute_path(const Value& v, std::string_view what) {
   const std::string& text = v.as_string(what);
   if (text.empty() || text.front() != '/')
     throw v.error(std::string(what) + " must be an absolute path (starting with '/'), not '" +
                   text + "'");
-  if (text.find('\0') != std::string::npos)
-    throw v.error(std::string(what) + " must not contain a NUL byte");
+  if (std::size_t at = first_control_character(text); at != std::string::npos)
+    throw v.error(std::string(what) + " must not hold control characters (" +
+                  describe_control_character(text, at) + ")");
   std::string out;
   std::size_t i = 0;
   while (i < text.size()) {

@@ -62,7 +62,11 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
   // Unknown keys first: a misspelt 'steps' should be reported as such, not as missing.
   for (const char* key : {"baseline", "description", "os", "steps", "ignore", "read_outside"}) top.optional(key);
   top.finish();
-  b.name = top.required("baseline").as_string("'baseline' (the baseline's name)");
+  const Value& name = top.required("baseline");
+  b.name = name.as_string("'baseline' (the baseline's name)");
+  if (std::size_t at = first_control_character(b.name); at != std::string::npos)
+    throw name.error("the baseline's name must not hold control characters (" +
+                     describe_control_character(b.name, at) + ")");
   if (const Value* d = top.optional("description")) b.description = d->as_string("'description'");
 
   const Value& os = top.required("os");
@@ -97,6 +101,9 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
     for (const Value& g : ig->as_list("'ignore' (glob patterns)")) {
       const std::string& pattern = g.as_string("an ignore pattern");
       if (pattern.empty()) throw g.error("an ignore pattern must not be empty");
+      if (std::size_t at = first_control_character(pattern); at != std::string::npos)
+        throw g.error("an ignore pattern must not hold control characters (" +
+                      describe_control_character(pattern, at) + ")");
       b.ignore.push_back(pattern);
     }
   }

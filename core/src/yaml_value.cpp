@@ -84,6 +84,9 @@ Value convert(const YAML::Node& node, const std::string& file, int depth) {
         if (!kv.first.IsScalar())
           throw ConfigError(key_mark, "mapping keys must be plain strings");
         const std::string& key = kv.first.Scalar();
+        if (std::size_t at = first_control_character(key); at != std::string::npos)
+          throw ConfigError(key_mark, "a key must not hold control characters (" +
+                                          describe_control_character(key, at) + ")");
         if (!seen.insert(key).second)
           throw ConfigError(key_mark, "duplicate key '" + key + "'");
         entries.emplace_back(key, convert(kv.second, file, depth + 1));

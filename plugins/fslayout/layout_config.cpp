@@ -111,6 +111,9 @@ LayoutConfig parse_layout(const bootstrap::StepConfig& step) {
       const Value& target = f.required("target");
       spec.target = target.as_string("'target'");
       if (spec.target.empty()) throw target.error("'target' must not be empty");
+      if (std::size_t at = bootstrap::first_control_character(spec.target); at != std::string::npos)
+        throw target.error("'target' must not hold control characters (" +
+                           bootstrap::describe_control_character(spec.target, at) + ")");
       f.finish();
       out.symlinks.push_back(spec);
     }

@@ -120,8 +120,13 @@ class Fields {
 };
 
 // Shared validators for the things many plugins take.
-// An absolute, normalised path without "." or ".." components.
+// An absolute, normalised path without "." or ".." components or control characters.
 std::string parse_absolute_path(const Value& v, std::string_view what);
+// Where `text` first holds a control character (below 0x20, or DEL), or npos; and that
+// character named for a message ("a newline at character 7"). Paths and names must not hold
+// any: a newline in a path breaks every report format.
+std::size_t first_control_character(std::string_view text);
+std::string describe_control_character(std::string_view text, std::size_t at);
 // An octal permission mode: "0755", "755", "2775" (up to 07777). Not "0799", not "rwx".
 unsigned parse_mode(const Value& v, std::string_view what);
 // The nearest of `candidates` to `word` by edit distance, or "" when none is close.
