@@ -96,6 +96,9 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
     b.steps.push_back(Step{plugin, config, s.key_mark(plugin), index++});
   }
   if (b.steps.empty()) throw steps.error("'steps' is empty: a baseline needs at least one step");
+  if (b.steps.size() > kMaxSteps)
+    throw steps.error("a baseline holds at most " + std::to_string(kMaxSteps) + " steps; this one has " +
+                      std::to_string(b.steps.size()) + " (split it, or merge steps of one plugin)");
 
   if (const Value* ig = top.optional("ignore")) {
     for (const Value& g : ig->as_list("'ignore' (glob patterns)")) {

@@ -10,7 +10,14 @@ std::string errno_text(int err) {
   return text + " (" + strerror(err) + ")";
 }
 
+std::string shortened_call(const std::string& call) {
+  constexpr std::size_t kHead = 240, kTail = 120;
+  if (call.size() <= kHead + kTail + 40) return call;
+  return call.substr(0, kHead) + " ... (" + std::to_string(call.size() - kHead - kTail) +
+         " characters left out) ... " + call.substr(call.size() - kTail);
+}
+
 SystemError::SystemError(const std::string& call, int err)
-    : std::runtime_error(call + ": " + errno_text(err)), errno_(err) {}
+    : std::runtime_error(shortened_call(call) + ": " + errno_text(err)), errno_(err) {}
 
 }  // namespace bootstrap

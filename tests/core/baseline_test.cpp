@@ -17,6 +17,13 @@ std::string error_of(std::string_view text) {
   return "(no error)";
 }
 
+TEST(Baseline, MoreStepsThanTheLimitAreRefusedSayingHowMany) {
+  std::string text = "baseline: big\nos: [bookworm]\nsteps:\n";
+  for (std::size_t i = 0; i <= kMaxSteps; ++i) text += "  - fslayout: {}\n";
+  EXPECT_EQ(error_of(text), "b.yaml:4:3: a baseline holds at most 10000 steps; this one has 10001 "
+                            "(split it, or merge steps of one plugin)");
+}
+
 TEST(Baseline, ParsesNameReleasesStepsAndIgnoreRules) {
   Baseline b = parse(
       "baseline: web\n"

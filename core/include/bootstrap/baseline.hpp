@@ -43,6 +43,9 @@ struct Baseline {
   std::filesystem::path dir() const { return file.parent_path(); }
 };
 
+// The most steps a baseline may hold (a check of 1,000 takes about 7 s: bench/steps_scaling.sh).
+inline constexpr std::size_t kMaxSteps = 10000;
+
 // Reads and checks the baseline's own shape (not the plugins' configs). Throws ConfigError.
 Baseline load_baseline(const std::filesystem::path& file);
 Baseline parse_baseline(std::string_view content, const std::string& file_name);

@@ -10,7 +10,8 @@ namespace bootstrap {
 
 class SystemError : public std::runtime_error {
  public:
-  // `call` is the call as a reader would write it, e.g. "openat2(\"/srv\", RESOLVE_IN_ROOT)".
+  // `call` is the call as a reader would write it, e.g. "openat2(\"/srv\", RESOLVE_IN_ROOT)";
+  // a long one (an overlay mount's lowerdir list) keeps its start and end (shortened_call).
   SystemError(const std::string& call, int err);
   // A message that already names the call and errno (e.g. relayed from a sandbox's child).
   struct Preformatted {};
@@ -27,6 +28,10 @@ class EnvironmentError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// A call's text for a message: up to 400 characters as it is, a longer one as its first 240
+// and last 120 characters with how many were left out between them.
+std::string shortened_call(const std::string& call);
 
 // "EINVAL (Invalid argument)"
 std::string errno_text(int err);
