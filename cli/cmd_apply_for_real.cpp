@@ -88,12 +88,18 @@ std::optional<ChangePlan> saved_plan(const ConfiguredBaseline& baseline, const T
   return std::nullopt;
 }
 
-// The checks again, in a sandbox over the committed target.
-bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Console& console,
-                      bool verbose) {
+// A sandbox over the target, its filesystems of their own included, whose writes are thrown away.
+sandbox::Spec disposable_over(const Target& target) {
   sandbox::Spec spec;
   spec.lowers = {target.root};
   spec.submounts = sandbox::submounts_of(target.image);
+  return spec;
+}
+
+// The checks again, in a sandbox over the committed target.
+bool verify_on_target(ConfiguredBaseline& baseline, const Target& target, Console& console,
+                      bool verbose) {
+  sandbox::Spec spec = disposable_over(target);
   spec.setuid_programs = true;
   std::vector<int> all;
   for (const auto& s : baseline.steps) all.push_back(s.step.index);
@@ -137,9 +143,7 @@ std::vector<StepReport> run_activation(ConfiguredBaseline& baseline, const Targe
     }
     return out;
   }
-  sandbox::Spec spec;
-  spec.lowers = {target.root};
-  spec.submounts = sandbox::submounts_of(target.image);
+  sandbox::Spec spec = disposable_over(target);
   StepsRequest request;
   for (const auto& s : baseline.steps) request.activate.push_back(s.step.index);
   request.changed = changed;

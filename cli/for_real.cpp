@@ -13,6 +13,7 @@
 #include "bootstrap/iso_time.hpp"
 #include "bootstrap/journal.hpp"
 #include "bootstrap/manifest.hpp"
+#include "bootstrap/plan_report.hpp"
 
 namespace bootstrap::cli {
 namespace fs = std::filesystem;
@@ -44,10 +45,7 @@ std::string what_of(const PlannedChange& c) {
 
 void print_named_changes(Console& console, const Outcome& changes) {
   for (const Change& c : changes) {
-    std::string verb = c.kind == ChangeKind::Created    ? "created"
-                       : c.kind == ChangeKind::Modified ? "modified"
-                                                        : "removed";
-    console.out(fmt::format("  {:<9} {}{}", verb, c.what,
+    console.out(fmt::format("  {:<9} {}{}", change_verb(c.kind), c.what,
                             c.detail.empty() ? "" : "  " + console.dim(c.detail)));
   }
 }

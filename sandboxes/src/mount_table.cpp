@@ -17,7 +17,7 @@ const std::set<std::string> kNotFiles = {
     "proc",     "sysfs",    "cgroup",     "cgroup2",    "devpts",      "devtmpfs",
     "mqueue",   "debugfs",  "tracefs",    "securityfs", "pstore",      "bpf",
     "configfs", "fusectl",  "hugetlbfs",  "autofs",     "binfmt_misc", "nsfs",
-    "overlay",  "efivarfs", "rpc_pipefs", "nfsd",       "selinuxfs",   "ramfs"};
+    "overlay",  "efivarfs", "rpc_pipefs", "nfsd",       "selinuxfs"};
 
 // What every sandbox mounts itself.
 const char* const kOwnMounts[] = {"/proc", "/sys", "/dev", "/run", "/tmp"};

@@ -28,6 +28,7 @@
 #include "bootstrap/system_error.hpp"
 #include "layer_stack.hpp"
 #include "run_b.hpp"
+#include "run_specs.hpp"
 
 namespace bootstrap {
 namespace fs = std::filesystem;
@@ -293,27 +294,6 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
 }
 
 namespace {
-
-// Layers (top-most first) over the fetch layer and the image.
-std::vector<fs::path> lowers_of(std::vector<fs::path> out, const fs::path& fetch,
-                                const sandbox::Image& image) {
-  if (!fetch.empty()) out.push_back(fetch);
-  out.push_back(image.root);
-  return out;
-}
-
-// `base` over `lowers` (top first), its changes going to `scratch` (or a tmpfs when null).
-sandbox::Spec spec_over(const sandbox::Spec& base, std::vector<fs::path> lowers, const sandbox::Scratch* scratch,
-                        const std::string& hostname) {
-  sandbox::Spec spec = base;
-  spec.lowers = std::move(lowers);
-  if (scratch != nullptr) {
-    spec.upper = scratch->upper();
-    spec.work = scratch->work();
-  }
-  spec.hostname = hostname;
-  return spec;
-}
 
 // The checks' sandboxes let setuid programs work (a login check runs sudo as its user): the
 // same bounding set and seccomp filter, no no-new-privs. Apply never gets that.

@@ -124,7 +124,6 @@ void LayerStack::squash(const std::string& chain_key) {
   in_use_->hold(layer);
   base_ = layer.tree();
   above_.clear();
-  ++squashes_;
 }
 
 }  // namespace bootstrap

@@ -28,8 +28,6 @@ class LayerStack {
   // The lowers for a sandbox over every layer pushed, top-most first.
   std::vector<std::filesystem::path> lowers() const;
 
-  std::size_t squashed() const { return squashes_; }  // squashed layers made or reused
-
  private:
   void squash(const std::string& chain_key);
 
@@ -38,7 +36,6 @@ class LayerStack {
   bool use_cache_;
   std::filesystem::path base_;                // the squashed layer's tree, or empty
   std::vector<std::filesystem::path> above_;  // step layers above it, bottom up
-  std::size_t squashes_ = 0;
 };
 
 // Lays `layer` (an overlay upper: whiteouts, opaque directories) over the tree `into` as

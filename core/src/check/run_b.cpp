@@ -3,6 +3,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "run_specs.hpp"
+
 namespace bootstrap {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -84,13 +86,8 @@ void RunB::reuse(const std::vector<CachedLayer>& layers) {
 
 void RunB::start(StepPosition first, StepPosition last) {
   scratch_.emplace(c_.options.cache_root);
-  sandbox::Spec spec = c_.base;
-  spec.lowers = stack_.lowers();
-  if (!c_.fetch.empty()) spec.lowers.push_back(c_.fetch);
-  spec.lowers.push_back(c_.image->root);
-  spec.upper = scratch_->upper();
-  spec.work = scratch_->work();
-  spec.hostname = "run-b";
+  sandbox::Spec spec =
+      spec_over(c_.base, lowers_of(stack_.lowers(), c_.fetch, *c_.image), &*scratch_, "run-b");
   std::vector<int> positions;
   for (StepPosition p = first; p <= last; ++p) positions.push_back(static_cast<int>(p));
   running_ = {first, last};

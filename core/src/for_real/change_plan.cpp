@@ -5,6 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "bootstrap/plan_report.hpp"
+
 namespace bootstrap {
 using Type = ManifestEntry::Type;
 using nlohmann::json;
@@ -169,9 +171,7 @@ json ChangePlan::to_json() const {
   for (const auto& s : steps) {
     json cs = json::array();
     for (const auto& c : s.changes)
-      cs.push_back({{"kind", c.kind == ChangeKind::Created    ? "created"
-                             : c.kind == ChangeKind::Modified ? "modified"
-                                                              : "removed"},
+      cs.push_back({{"kind", change_verb(c.kind)},
                     {"what", c.what},
                     {"detail", c.detail}});
     steps_j.push_back({{"index", s.index}, {"plugin", s.plugin}, {"changes", cs}});
