@@ -10,7 +10,7 @@ packages="
   mmdebstrap ca-certificates iproute2 xxhash libxml2-utils
   bubblewrap systemd-container hyperfine
   dpkg-dev gnupg python3 python3-setuptools python3-wheel python3-pip python3-venv
-  attr
+  attr golang-github-containers-common
 "
 
 if [ "$(id -u)" -ne 0 ]; then
