@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "bootstrap/apt_update.hpp"
+
 namespace pyplug {
 using namespace bootstrap;
 
@@ -92,9 +94,11 @@ void ensure_apt_lists(Host& host) {
   Command c;
   c.argv = argv;
   CommandResult r = host.run(c);
-  if (!r.ok())
+  std::string failed = describe_apt_fetch_failures(apt_fetch_failures(r.output), {});
+  if (!r.ok() || !failed.empty())
     throw std::runtime_error("the target has no apt package lists and `apt-get update` failed (no network during "
-                             "apply? the fetch phase should have prepared them): " + describe_failure(argv, r));
+                             "apply? the fetch phase should have prepared them): " +
+                             (failed.empty() ? describe_failure(argv, r) : failed));
 }
 
 
@@ -166,6 +170,8 @@ void update_one_source(Host& host, const AptRepo& repo) {
   Command c;
   c.argv = argv;
   CommandResult r = host.run(c);
+  std::string failed = describe_apt_fetch_failures(apt_fetch_failures(r.output), {{repo.name, repo.deb_line}});
+  if (!failed.empty()) throw std::runtime_error("cannot read the package list of " + repo.name + ": " + failed);
   if (!r.ok())
     throw std::runtime_error("cannot read the package list of " + repo.name + " (" + repo.deb_line +
                              "): " + describe_failure(argv, r));

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "bootstrap/apt_update.hpp"
 #include "bootstrap/check_report.hpp"
 #include "bootstrap/digest.hpp"
 #include "bootstrap/ignore_rules.hpp"
@@ -262,8 +263,18 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
       if (!f.sha256.empty()) get.argv.push_back("SHA256:" + f.sha256);
       commands.push_back(get);
     }
+    std::vector<NamedAptSource> named;
+    for (const auto& s : apt_sources) named.push_back({s.name, s.deb_line});
     for (const auto& c : commands) {
       CommandResult r = host.run(c);
+      // apt-get update exits 0 when sources fail: say which, before "Unable to locate package".
+      if (c.argv.size() > 1 && c.argv[1] == "update") {
+        std::string failed = describe_apt_fetch_failures(apt_fetch_failures(r.output), named);
+        if (!failed.empty()) {
+          say(failed);
+          return 1;
+        }
+      }
       if (!r.ok()) {
         try {
           throw_command_failed(c, r);
