@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "bootstrap/exit_codes.hpp"
+#include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/system_error.hpp"
 #include "commands.hpp"
 
@@ -41,6 +42,10 @@ int run_action(const Action& action, const GlobalOptions& global) {
   Console console = global.console();
   try {
     return action(global);
+  } catch (const sandbox::Interrupted& e) {
+    console.clear_status();
+    console.error(e.what());
+    return e.exit_status();
   } catch (const ConfigError& e) {
     console.error(e.what());
     return kExitUsage;

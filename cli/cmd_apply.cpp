@@ -6,6 +6,7 @@
 #include "bootstrap/apply.hpp"
 #include "bootstrap/check.hpp"
 #include "bootstrap/exit_codes.hpp"
+#include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/plan_report.hpp"
 #include "bootstrap/prepare.hpp"
 #include "bootstrap/root_host.hpp"
@@ -109,7 +110,10 @@ void add_apply_command(CLI::App& app, Action& action) {
   cmd->callback([&action, opts] {
     action = [opts](const GlobalOptions& global) {
       Console console = global.console();
-      if (!opts->image.empty()) return apply_in_sandbox(*opts, global, console);
+      if (!opts->image.empty()) {
+        sandbox::stop_on_signals();  // only disposable sandboxes to stop: --root and --for-real write the target
+        return apply_in_sandbox(*opts, global, console);
+      }
       if (opts->root.empty() && !opts->for_real) {
         console.error(
             "refusing to apply to this machine's / without --for-real; use --root DIR to apply "

@@ -13,6 +13,7 @@
 #include "bootstrap/check_report.hpp"
 #include "bootstrap/exit_codes.hpp"
 #include "bootstrap/sandbox/images.hpp"
+#include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/system_error.hpp"
@@ -46,16 +47,21 @@ void write_file(const std::string& path, const std::string& text) {
 ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image, const CheckOptions& options,
                         Console& console, bool live) {
   auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  std::string doing = image;
   try {
     return check_image(configured, image, options, [&](const std::string& img, const std::string& line) {
-      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::string text = fmt::format("[{:6.1f}s] {}: {}", elapsed, img, line);
+      doing = img + ": " + line;
+      std::string text = fmt::format("[{:6.1f}s] {}", elapsed(), doing);
       live ? console.status(text) : console.progress(text);
     });
+  } catch (const sandbox::Interrupted& e) {
+    throw e.during(doing);
   } catch (const EnvironmentError& e) {
     ReleaseReport r;
     r.image = image;
     r.environment_error = e.what();
+    r.seconds = elapsed();
     return r;
   } catch (const std::exception& e) {
     ReleaseReport r;
@@ -63,6 +69,7 @@ ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image
     r.release = image.rfind("debian:", 0) == 0 ? image.substr(7) : image;
     r.applied.ran = true;
     r.applied.messages.push_back(e.what());
+    r.seconds = elapsed();
     return r;
   }
 }
@@ -96,7 +103,13 @@ std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured, con
     if (pid < 0) throw SystemError("fork()", errno);
     if (pid == 0) {
       close(fds[0]);
-      std::string text = release_json(check_one(configured, images[i], options, console, false));
+      std::string text;
+      try {
+        text = release_json(check_one(configured, images[i], options, console, false));
+      } catch (const sandbox::Interrupted& e) {
+        console.error(e.what());
+        _exit(e.exit_status());
+      }
       std::size_t done = 0;
       while (done < text.size()) {
         ssize_t n = write(fds[1], text.data() + done, text.size() - done);
@@ -106,6 +119,7 @@ std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured, con
       _exit(0);
     }
     close(fds[1]);
+    sandbox::track_helper(pid);  // a signal to this process reaches the releases' checks too
     children[i].pid = pid;
     children[i].out.reset(fds[0]);
     ++running;
@@ -132,10 +146,12 @@ std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured, con
       c.out.reset();
       int status = 0;
       waitpid(c.pid, &status, 0);
+      sandbox::untrack(c.pid);
       --running;
-      if (next < images.size()) start(next++);
+      if (next < images.size() && !sandbox::interrupting_signal()) start(next++);
     }
   }
+  sandbox::throw_if_interrupted();
   std::vector<ReleaseReport> reports;
   for (std::size_t i = 0; i < images.size(); ++i) {
     try {
@@ -195,6 +211,7 @@ void add_check_command(CLI::App& app, Action& action) {
                   "'apply --for-real --record FILE' on hosts elsewhere");
   cmd->callback([&action, f] {
     action = [f](const GlobalOptions& global) {
+      sandbox::stop_on_signals();
       Console console = global.console();
       ConfiguredBaseline configured = load_configured(global, f->baseline);
       const Baseline& baseline = configured.baseline;

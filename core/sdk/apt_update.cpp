@@ -1,5 +1,6 @@
 #include "bootstrap/apt_update.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <set>
 #include <sstream>
@@ -61,14 +62,25 @@ std::vector<AptFetchFailure> apt_fetch_failures(std::string_view output) {
 std::string describe_apt_fetch_failures(const std::vector<AptFetchFailure>& failures,
                                         const std::vector<NamedAptSource>& named) {
   if (failures.empty()) return "";
+  // One sentence per cause (a source and apt's reason): a mirror that does not resolve fails
+  // every index it serves the same way.
+  std::vector<std::pair<std::string, std::vector<std::string>>> causes;
+  for (const auto& f : failures) {
+    std::string cause = f.reason + " (" + source_of(f.url, named) + ")";
+    auto it = std::find_if(causes.begin(), causes.end(), [&](const auto& c) { return c.first == cause; });
+    if (it == causes.end()) it = causes.insert(causes.end(), {cause, {}});
+    it->second.push_back(f.url);
+  }
   std::ostringstream s;
   s << "apt-get update could not fetch " << failures.size() << (failures.size() == 1 ? " index" : " indexes")
     << " of the package sources: ";
-  for (std::size_t i = 0; i < failures.size() && i < kShown; ++i) {
-    const auto& f = failures[i];
-    s << (i > 0 ? "; " : "") << f.url << " (" << source_of(f.url, named) << "): " << f.reason;
+  for (std::size_t i = 0; i < causes.size(); ++i) {
+    const auto& [cause, urls] = causes[i];
+    s << (i > 0 ? "; " : "");
+    for (std::size_t k = 0; k < urls.size() && k < kShown; ++k) s << (k > 0 ? ", " : "") << urls[k];
+    if (urls.size() > kShown) s << " and " << urls.size() - kShown << " more";
+    s << ": " << cause;
   }
-  if (failures.size() > kShown) s << "; and " << failures.size() - kShown << " more";
   return s.str();
 }
 

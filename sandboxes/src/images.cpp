@@ -35,6 +35,7 @@
 #include "bootstrap/iso_time.hpp"
 #include "bootstrap/openat2.hpp"
 #include "bootstrap/sandbox/apt_sources.hpp"
+#include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/sandbox/lock.hpp"
 #include "bootstrap/sandbox/tree.hpp"
 #include "bootstrap/system_error.hpp"
@@ -174,6 +175,7 @@ int run_builder(const std::vector<std::string>& argv, const Progress& progress, 
     _exit(127);
   }
   w.reset();
+  track_sandbox(static_cast<pid_t>(pid));  // pid 1 of its namespace: killed on Ctrl-C
   std::string pending;
   char buf[4096];
   for (;;) {
@@ -193,6 +195,8 @@ int run_builder(const std::vector<std::string>& argv, const Progress& progress, 
   int st = 0;
   while (waitpid(static_cast<pid_t>(pid), &st, 0) < 0 && errno == EINTR) {
   }
+  untrack(static_cast<pid_t>(pid));
+  throw_if_interrupted();
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

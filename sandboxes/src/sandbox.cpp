@@ -34,6 +34,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/sandbox/network.hpp"
 #include "bootstrap/system_error.hpp"
 #include "child_stack.hpp"
@@ -134,9 +135,10 @@ std::vector<std::string> clean_environment(const Spec& spec) {
   }
   if (plan.body) send_record(status_fd, 'R', 0);  // for a command, pid 1 reports once it has exec'd
   close(status_fd);
-  // The caller's handlers are in memory this process shares with it (execve resets them only
-  // once it succeeds); then the caller's mask, as a child of the caller would have had it.
-  for (int sig = 1; plan.shares_memory && sig < NSIG; ++sig) {
+  // The caller's handlers (its memory, shared or copied: execve resets them only once it
+  // succeeds, and a body never execs) stay outside; then the caller's mask, as a child of the
+  // caller would have had it.
+  for (int sig = 1; sig < NSIG; ++sig) {
     struct sigaction action {};
     if (sigaction(sig, nullptr, &action) != 0 || action.sa_handler == SIG_DFL ||
         action.sa_handler == SIG_IGN)
@@ -400,6 +402,7 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   } release_network{network.get()};
 
   st.pid = static_cast<pid_t>(pid);
+  track_sandbox(st.pid);
   st.result = std::move(result_r);
   st.status = std::move(status_r);
   result_w.reset();
@@ -413,6 +416,8 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   while (waitpid(st.pid, &ws, 0) < 0 && errno == EINTR) {
   }
   st.waited = true;
+  untrack(st.pid);
+  throw_if_interrupted();
   if (got && rec.type == 'E') {
     if (rec.value != 0) throw SystemError(SystemError::Preformatted{}, "sandbox setup: " + rec.text, rec.value);
     throw std::runtime_error("sandbox setup: " + rec.text);
@@ -426,6 +431,7 @@ struct Sandbox::State : Started {};
 
 Sandbox Sandbox::start(const Spec& spec, std::function<int(int result_fd)> body) {
   if (!body) throw std::invalid_argument("sandbox: empty body");
+  throw_if_interrupted();
   Sandbox s;
   s.state_ = std::make_unique<State>();
   start_sandbox(*s.state_, spec, std::move(body), nullptr);
@@ -433,6 +439,7 @@ Sandbox Sandbox::start(const Spec& spec, std::function<int(int result_fd)> body)
 }
 
 Sandbox Sandbox::start(const Spec& spec, const std::vector<std::string>& argv) {
+  throw_if_interrupted();
   Sandbox s;
   s.state_ = std::make_unique<State>();
   start_sandbox(*s.state_, spec, {}, &argv);
@@ -447,6 +454,7 @@ static void kill_unwaited(Started* state) {
   while (waitpid(state->pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   state->waited = true;
+  untrack(state->pid);
 }
 
 Sandbox& Sandbox::operator=(Sandbox&& o) noexcept {
@@ -496,6 +504,7 @@ Result Sandbox::wait(Teardown teardown) {
   } else {
     state_->waited = true;
   }
+  untrack(state_->pid);
   int s = main_status.value_or(ws);
   if (WIFSIGNALED(s)) {
     r.signal = WTERMSIG(s);
@@ -508,6 +517,7 @@ Result Sandbox::wait(Teardown teardown) {
     for (auto& l : state_->lowers) lowers.push_back(l.get());
     scrub_upper(state_->upper.get(), lowers, state_->files);
   }
+  throw_if_interrupted();  // killed by the signal handler: not a result to report
   return r;
 }
 

@@ -33,6 +33,19 @@ TEST(AptUpdate, ReadsEachIndexThatFailedWithAptsReason) {
   EXPECT_EQ(f[2].url, "file:/nonexistent/./Packages");
 }
 
+TEST(AptUpdate, IndexesThatFailForTheSameCauseAreOneSentence) {
+  std::string out;
+  for (const char* suite : {"bookworm", "bookworm-updates", "bookworm-backports", "bookworm-proposed"})
+    out += std::string("W: Failed to fetch http://mirror.example/debian/dists/") + suite +
+           "/InRelease  Temporary failure resolving 'mirror.example'\n";
+  EXPECT_EQ(describe_apt_fetch_failures(apt_fetch_failures(out), {}),
+            "apt-get update could not fetch 4 indexes of the package sources: "
+            "http://mirror.example/debian/dists/bookworm/InRelease, "
+            "http://mirror.example/debian/dists/bookworm-updates/InRelease, "
+            "http://mirror.example/debian/dists/bookworm-backports/InRelease and 1 more: Temporary failure resolving "
+            "'mirror.example' (one of the image's own sources in /etc/apt/sources.list*)");
+}
+
 TEST(AptUpdate, AnUpdateThatFetchedEverythingHasNoFailures) {
   EXPECT_TRUE(apt_fetch_failures("Hit:1 http://deb.example/debian bookworm InRelease\nReading package lists...\n").empty());
   EXPECT_EQ(describe_apt_fetch_failures({}, {}), "");
@@ -44,13 +57,13 @@ TEST(AptUpdate, NamesTheStepsSourceOrTheImagesOwn) {
       {{"bootstrap-orgpython3", "deb [signed-by=/etc/apt/keyrings/bootstrap-orgpython3.asc] http://apt.example.invalid/python/ bookworm main"}});
   EXPECT_EQ(s,
             "apt-get update could not fetch 3 indexes of the package sources: "
-            "http://127.0.0.1:9/debian/dists/bookworm/InRelease (one of the image's own sources in "
-            "/etc/apt/sources.list*): Could not connect to 127.0.0.1:9 (127.0.0.1). - connect (111: Connection refused); "
-            "http://apt.example.invalid/python/dists/bookworm/InRelease (the apt source bootstrap-orgpython3: deb "
-            "[signed-by=/etc/apt/keyrings/bootstrap-orgpython3.asc] http://apt.example.invalid/python/ bookworm main): "
-            "Could not resolve 'apt.example.invalid'; "
-            "file:/nonexistent/./Packages (one of the image's own sources in /etc/apt/sources.list*): File not found - "
-            "/nonexistent/./Packages (2: No such file or directory)");
+            "http://127.0.0.1:9/debian/dists/bookworm/InRelease: Could not connect to 127.0.0.1:9 (127.0.0.1). - "
+            "connect (111: Connection refused) (one of the image's own sources in /etc/apt/sources.list*); "
+            "http://apt.example.invalid/python/dists/bookworm/InRelease: Could not resolve 'apt.example.invalid' (the "
+            "apt source bootstrap-orgpython3: deb [signed-by=/etc/apt/keyrings/bootstrap-orgpython3.asc] "
+            "http://apt.example.invalid/python/ bookworm main); "
+            "file:/nonexistent/./Packages: File not found - /nonexistent/./Packages (2: No such file or directory) (one "
+            "of the image's own sources in /etc/apt/sources.list*)");
 }
 
 }  // namespace

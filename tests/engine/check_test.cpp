@@ -326,5 +326,67 @@ TEST_F(CheckTest, AFileUrlNamesAFileOnThisMachineAndItsContentKeysTheFetchLayer)
       << missing.out << missing.err;
 }
 
+// apt-get update exits 0 when a source cannot be reached; the check names the source and apt's
+// reason instead of going on to "Unable to locate package".
+TEST_F(CheckTest, AnOrganisationRepositoryThatCannotBeReachedIsNamedWithAptsReason) {
+  std::ofstream(dir.path() / "org.asc") << "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGQ=\n-----END PGP PUBLIC KEY BLOCK-----\n";
+  auto r = check("baseline: t\nos: [bookworm]\nsteps:\n  - python:\n"
+                 "      repository: \"deb http://127.0.0.1:9/python bookworm main\"\n"
+                 "      key: org.asc\n      package: orgpython3\n      version: \"3.11\"\n");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  std::string msg = report()["releases"][0]["verdicts"]["applied"]["messages"][0];
+  EXPECT_NE(msg.find("apt-get update could not fetch 1 index of the package sources: "
+                     "http://127.0.0.1:9/python/dists/bookworm/InRelease: Could not connect to 127.0.0.1:9"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("(the apt source bootstrap-orgpython3: deb [signed-by="), std::string::npos) << msg;
+  EXPECT_EQ(r.out.find("Unable to locate package"), std::string::npos) << r.out;
+  EXPECT_GT(report()["releases"][0]["seconds"].get<double>(), 0.0) << "the time it took, not 0";
+}
+
+TEST_F(CheckTest, WithoutANetworkTheFetchSaysSoAndNamesTheImagesSources) {
+  std::ofstream(dir.path() / "b.yaml") << "baseline: t\nos: [bookworm]\nsteps:\n  - daemontools: {}\n";
+  auto r = testing::run({"/usr/bin/unshare", "--net", BOOTSTRAP_BINARY, "--cache-dir", cache.path().string(), "check",
+                         (dir.path() / "b.yaml").string(), "--image", "host", "--no-record"},
+                        {"NO_COLOR=1"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("apt-get update could not fetch"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(one of the image's own sources in /etc/apt/sources.list*)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Unable to locate package"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("FAILED  0.0s"), std::string::npos) << r.out;
+}
+
+// Ctrl-C (or a CI runner's SIGTERM) during a check: the sandboxes are stopped, the command says
+// what it was doing and exits 128+signal, and nothing is left: no process, no mount (TearDown),
+// no scratch tree in the cache.
+class CheckInterrupted : public CheckTest {
+ protected:
+  void expect_interrupted_cleanly(int signal, const std::string& name);
+};
+
+void CheckInterrupted::expect_interrupted_cleanly(int signal, const std::string& name) {
+  std::ofstream(dir.path() / "b.yaml") << "baseline: t\nos: [bookworm]\nsteps:\n"
+                                            "  - fslayout: {directories: [{path: /srv/x}]}\n  - sleeper: {}\n";
+  auto sleeping = [] { return !testing::processes_running({"sleep", "6000"}).empty(); };
+  auto r = bootstrap({"--cache-dir", cache.path().string(), "--plugin-dir",
+                      std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/check", "check", (dir.path() / "b.yaml").string(),
+                      "--image", "host", "--no-record"},
+                     {}, "", {sleeping, signal});
+  EXPECT_EQ(r.status, 128 + signal) << r.out << r.err;
+  EXPECT_NE(r.err.find("interrupted by SIG" + name + " while host: run "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("applying sleeper (step 2): stopped "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("and removed their temporary trees"), std::string::npos) << r.err;
+  EXPECT_FALSE(sleeping()) << "a process of the check outlived it";
+  std::error_code ec;
+  EXPECT_TRUE(!fs::exists(cache.path() / "tmp") || fs::is_empty(cache.path() / "tmp", ec))
+      << "scratch trees left in " << (cache.path() / "tmp");
+}
+
+TEST_F(CheckInterrupted, SigintStopsTheSandboxesSaysWhatItStoppedAndLeavesNothing) {
+  expect_interrupted_cleanly(SIGINT, "INT");
+}
+
+TEST_F(CheckInterrupted, SigtermDoesTheSame) { expect_interrupted_cleanly(SIGTERM, "TERM"); }
+
 }  // namespace
 }  // namespace bootstrap

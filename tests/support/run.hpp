@@ -3,12 +3,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,8 +24,14 @@ struct Ran {
   std::string err;
 };
 
+// Sent to the program once `when()` (asked every 50 ms) holds; SIGKILL after 120 s regardless.
+struct Interrupt {
+  std::function<bool()> when;
+  int signal = SIGINT;
+};
+
 inline Ran run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
-               const std::string& cwd = "") {
+               const std::string& cwd = "", const Interrupt& interrupt = {}) {
   int o[2], e[2];
   if (pipe2(o, O_CLOEXEC) != 0 || pipe2(e, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
   pid_t pid = fork();
@@ -45,8 +54,15 @@ inline Ran run(const std::vector<std::string>& argv, const std::vector<std::stri
   pollfd fds[2] = {{o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
   int open_fds = 2;
   std::array<char, 65536> buf;
+  bool sent = !interrupt.when;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) continue;
+    if (!sent && interrupt.when()) {
+      kill(pid, interrupt.signal);
+      sent = true;
+    }
+    if (interrupt.when && std::chrono::steady_clock::now() > deadline) kill(pid, SIGKILL);
+    if (poll(fds, 2, interrupt.when ? 50 : -1) <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = read(fds[i].fd, buf.data(), buf.size());
@@ -67,11 +83,11 @@ inline Ran run(const std::vector<std::string>& argv, const std::vector<std::stri
 
 // bootstrap itself, with colour off so output can be compared.
 inline Ran bootstrap(std::vector<std::string> args, const std::vector<std::string>& env = {},
-                     const std::string& cwd = "") {
+                     const std::string& cwd = "", const Interrupt& interrupt = {}) {
   args.insert(args.begin(), BOOTSTRAP_BINARY);
   std::vector<std::string> e = env;
   e.push_back("NO_COLOR=1");
-  return run(args, e, cwd);
+  return run(args, e, cwd, interrupt);
 }
 
 // A temporary directory removed (with everything in it) when the object goes.
