@@ -193,6 +193,26 @@ TEST(Manifest, JsonRoundTripAndValidation) {
   EXPECT_THROW(Manifest::from_json(bad), std::invalid_argument) << "duplicate path";
 }
 
+// What fuzz_manifest found: numbers out of range were converted by undefined behaviour. A
+// manifest comes back from a cache CI may have restored from anywhere: out of range is refused.
+TEST(Manifest, NumbersOutOfRangeInAStoredManifestAreRefused) {
+  auto entry = [](const char* field, nlohmann::json value) {
+    nlohmann::json e = {{"path", "/etc/x"}, {"type", "file"}, {"mode", "0644"}, {"uid", 0}, {"gid", 0}, {"size", 1}};
+    e[field] = std::move(value);
+    return nlohmann::json{{"schema_version", 1}, {"algorithm", "xxh3-128"}, {"entries", {e}}};
+  };
+  EXPECT_THROW(Manifest::from_json(entry("uid", 4.4e44)), std::invalid_argument);
+  EXPECT_THROW(Manifest::from_json(entry("gid", -1)), std::invalid_argument);
+  EXPECT_THROW(Manifest::from_json(entry("size", "12")), std::invalid_argument);
+  EXPECT_THROW(Manifest::from_json(entry("mode", "99")), std::invalid_argument);
+  EXPECT_THROW(Manifest::from_json(entry("mode", "017777")), std::invalid_argument);
+  EXPECT_THROW(Manifest::from_json(entry("mtime_ns", 1e300)), std::invalid_argument);
+  auto j = entry("uid", 7);
+  j["schema_version"] = 7.7e29;
+  EXPECT_THROW(Manifest::from_json(j), std::invalid_argument);
+  EXPECT_EQ(Manifest::from_json(entry("uid", 4294967294u)).entries()[0].uid, 4294967294u);
+}
+
 TEST(Compare, ReportsEachKindOfDifferenceByField) {
   TempTree a, b;
   for (const auto* t : {&a, &b}) {

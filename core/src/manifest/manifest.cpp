@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "bootstrap/digest.hpp"
 
@@ -163,15 +165,40 @@ nlohmann::json entry_to_json(const ManifestEntry& e) {
   return j;
 }
 
+namespace {
+
+// An integer field that fits T, or `fallback` when absent. nlohmann's own conversion turns
+// 4e44 into a uid by undefined behaviour; a manifest from a restored cache is refused instead.
+template <typename T>
+T integer_field(const nlohmann::json& x, const char* name, T fallback) {
+  auto it = x.find(name);
+  if (it == x.end()) return fallback;
+  bool fits = it->is_number_unsigned() ? std::in_range<T>(it->get<std::uint64_t>())
+              : it->is_number_integer() ? std::in_range<T>(it->get<std::int64_t>())
+                                        : false;
+  if (!fits) throw std::invalid_argument(std::string("manifest: ") + name + " is not an integer in range: " + it->dump());
+  return it->is_number_unsigned() ? static_cast<T>(it->get<std::uint64_t>()) : static_cast<T>(it->get<std::int64_t>());
+}
+
+unsigned mode_field(const nlohmann::json& x) {
+  std::string text = x.value("mode", std::string("0"));
+  std::size_t end = 0;
+  unsigned long mode = std::stoul(text, &end, 8);
+  if (end != text.size() || mode > 07777) throw std::invalid_argument("manifest: bad mode " + text);
+  return static_cast<unsigned>(mode);
+}
+
+}  // namespace
+
 ManifestEntry entry_from_json(const nlohmann::json& x) {
   ManifestEntry e;
   e.path = x.at("path").get<std::string>();
   if (!e.path.starts_with('/')) throw std::invalid_argument("manifest: relative path " + e.path);
   e.type = type_from_string(x.at("type").get<std::string>());
-  e.mode = static_cast<unsigned>(std::stoul(x.value("mode", std::string("0")), nullptr, 8));
-  e.uid = x.value("uid", uid_t{0});
-  e.gid = x.value("gid", gid_t{0});
-  e.size = x.value("size", std::uint64_t{0});
+  e.mode = mode_field(x);
+  e.uid = integer_field(x, "uid", uid_t{0});
+  e.gid = integer_field(x, "gid", gid_t{0});
+  e.size = integer_field(x, "size", std::uint64_t{0});
   e.digest = x.value("digest", std::string());
   e.link_target = x.value("target", std::string());
   if (auto it = x.find("xattrs"); it != x.end()) {
@@ -181,9 +208,11 @@ ManifestEntry entry_from_json(const nlohmann::json& x) {
   }
   e.opaque = x.value("opaque", false);
   if (auto it = x.find("rdev"); it != x.end()) {
-    e.rdev = makedev(it->at(0).get<unsigned>(), it->at(1).get<unsigned>());
+    if (!it->is_array() || it->size() != 2) throw std::invalid_argument("manifest: rdev is not [major, minor]");
+    nlohmann::json parts = {{"major", it->at(0)}, {"minor", it->at(1)}};
+    e.rdev = makedev(integer_field(parts, "major", 0u), integer_field(parts, "minor", 0u));
   }
-  e.mtime_ns = x.value("mtime_ns", std::int64_t{0});
+  e.mtime_ns = integer_field(x, "mtime_ns", std::int64_t{0});
   return e;
 }
 
@@ -194,7 +223,7 @@ nlohmann::json Manifest::to_json() const {
 }
 
 Manifest Manifest::from_json(const nlohmann::json& j) {
-  if (j.value("schema_version", 0) != 1) {
+  if (!j.is_object() || j.value("schema_version", nlohmann::json()) != 1) {
     throw std::invalid_argument("manifest: unsupported schema_version " +
                                 j.value("schema_version", nlohmann::json()).dump());
   }

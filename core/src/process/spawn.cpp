@@ -19,9 +19,10 @@ std::vector<std::string> environment(const Command& command) {
   std::vector<std::string> env = {
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C.UTF-8",
       "DEBIAN_FRONTEND=noninteractive", "HOME=/root"};
-  for (const auto& [k, v] : command.env) {
-    std::erase_if(env, [&](const std::string& e) { return e.rfind(k + "=", 0) == 0; });
-    env.push_back(k + "=" + v);
+  for (const auto& [name, value] : command.env) {
+    std::string prefix = name + "=";
+    std::erase_if(env, [&prefix](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+    env.push_back(prefix + value);
   }
   return env;
 }
