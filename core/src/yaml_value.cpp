@@ -58,11 +58,25 @@ std::optional<SourceMark> invalid_utf8(std::string_view s, const std::string& fi
   return std::nullopt;
 }
 
-Value convert(const YAML::Node& node, const std::string& file, int depth) {
+struct Budget {
+  std::size_t values_left = kMaxValues;
+};
+
+void check_size(const YAML::Node& node, const SourceMark& mark, Budget& budget) {
+  if (budget.values_left-- == 0)
+    throw ConfigError(mark, "the baseline holds more than " + std::to_string(kMaxValues) +
+                                " values once its aliases are expanded (each *alias repeats its &anchor)");
+  if ((node.IsSequence() || node.IsMap()) && node.size() > kMaxEntries)
+    throw ConfigError(mark, std::string(node.IsMap() ? "a mapping" : "a list") + " holds at most " +
+                                std::to_string(kMaxEntries) + " entries; this one has " + std::to_string(node.size()));
+}
+
+Value convert(const YAML::Node& node, const std::string& file, int depth, Budget& budget) {
   SourceMark mark = mark_of(file, node.Mark());
   if (depth > kMaxNesting)
     throw ConfigError(mark, "nested deeper than " + std::to_string(kMaxNesting) +
                                 " levels; a baseline never needs that");
+  check_size(node, mark, budget);
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -72,7 +86,7 @@ Value convert(const YAML::Node& node, const std::string& file, int depth) {
     case YAML::NodeType::Sequence: {
       std::vector<Value> items;
       items.reserve(node.size());
-      for (const auto& item : node) items.push_back(convert(item, file, depth + 1));
+      for (const auto& item : node) items.push_back(convert(item, file, depth + 1, budget));
       return Value::list(std::move(items), mark);
     }
     case YAML::NodeType::Map: {
@@ -89,7 +103,7 @@ Value convert(const YAML::Node& node, const std::string& file, int depth) {
                                           describe_control_character(key, at) + ")");
         if (!seen.insert(key).second)
           throw ConfigError(key_mark, "duplicate key '" + key + "'");
-        entries.emplace_back(key, convert(kv.second, file, depth + 1));
+        entries.emplace_back(key, convert(kv.second, file, depth + 1, budget));
         key_marks.push_back(key_mark);
       }
       return Value::map(std::move(entries), std::move(key_marks), mark);
@@ -144,7 +158,8 @@ Value parse_yaml(std::string_view content, const std::string& file) {
   } catch (const YAML::Exception& e) {
     throw ConfigError(mark_of(file, e.mark), std::string("YAML error: ") + e.msg);
   }
-  Value v = convert(root, file, 0);
+  Budget budget;
+  Value v = convert(root, file, 0, budget);
   if (v.is_null()) {
     SourceMark m{file, 1, 1};
     return Value::null(m);

@@ -24,6 +24,12 @@ TEST(Baseline, MoreStepsThanTheLimitAreRefusedSayingHowMany) {
                             "(split it, or merge steps of one plugin)");
 }
 
+TEST(Baseline, AListLongerThanTheLimitIsRefusedSayingHowLong) {
+  std::string text = "baseline: big\nos: [bookworm]\nsteps:\n  - fslayout:\n      directories:\n";
+  for (std::size_t i = 0; i <= kMaxEntries; ++i) text += "        - /srv/d\n";
+  EXPECT_EQ(error_of(text), "b.yaml:6:9: a list holds at most 100000 entries; this one has 100001");
+}
+
 TEST(Baseline, ParsesNameReleasesStepsAndIgnoreRules) {
   Baseline b = parse(
       "baseline: web\n"

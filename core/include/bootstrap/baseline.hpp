@@ -23,6 +23,11 @@ const std::vector<std::string>& known_releases();
 inline constexpr std::size_t kMaxBaselineBytes = 4u << 20;
 // Deeper nesting than this is refused (no stack overflow on hostile input).
 inline constexpr int kMaxNesting = 64;
+// A list or mapping holds at most this many entries.
+inline constexpr std::size_t kMaxEntries = 100'000;
+// A whole baseline is at most this many values once its aliases are expanded (each alias repeats
+// what its anchor holds: ten lists of ten aliases each would be a billion values).
+inline constexpr std::size_t kMaxValues = 1'000'000;
 
 struct Step {
   std::string plugin;  // the key: "fslayout"
