@@ -1,7 +1,10 @@
 // What both executables (bootstrap and bootstrap-engine) share: the global options, and how an
 // action's exceptions become exit statuses.
+#include <algorithm>
 #include <exception>
+#include <string_view>
 
+#include "bootstrap/baseline.hpp"
 #include "bootstrap/exit_codes.hpp"
 #include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/system_error.hpp"
@@ -36,6 +39,22 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--cache-dir", global.cache_dir,
                  "Images, layers and package caches (default /var/cache/bootstrap as root, "
                  "$XDG_CACHE_HOME/bootstrap otherwise)");
+}
+
+std::vector<std::string> parse_os_list(const std::string& text) {
+  std::vector<std::string> releases;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string r(rest.substr(0, comma));
+    const auto& known = known_releases();
+    if (std::find(known.begin(), known.end(), r) == known.end())
+      throw CLI::ValidationError("--os", "unknown release '" + r + "' (known: bullseye, bookworm, trixie)");
+    releases.push_back(r);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return releases;
 }
 
 int run_action(const Action& action, const GlobalOptions& global) {

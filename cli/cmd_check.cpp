@@ -12,6 +12,7 @@
 #include "bootstrap/check.hpp"
 #include "bootstrap/check_report.hpp"
 #include "bootstrap/exit_codes.hpp"
+#include "bootstrap/matrix.hpp"
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
@@ -35,12 +36,32 @@ struct CheckFlags {
   bool no_record = false;
   std::string record_out;
   int jobs = 1;
+  std::string shard;
 };
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
   if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+Shard parse_shard_flag(const std::string& text) {
+  try {
+    return parse_shard(text);
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError("--shard", e.what());
+  }
+}
+
+// The images of this runner's shard (by baseline name and release: see in_shard).
+std::vector<std::string> shard_of(const std::vector<std::string>& images, const Baseline& baseline, const Shard& shard,
+                                  Console& console) {
+  std::vector<std::string> mine;
+  for (const auto& image : images)
+    if (in_shard(baseline.name, image.rfind("debian:", 0) == 0 ? image.substr(7) : image, shard)) mine.push_back(image);
+  console.progress(fmt::format("==> shard {}/{}: {} of the {} release(s) of '{}'{}", shard.index, shard.count, mine.size(),
+                               images.size(), baseline.name, mine.empty() ? "; nothing to check here" : ""));
+  return mine;
 }
 
 // One release, with its failure turned into a report (the other releases still run).
@@ -206,6 +227,9 @@ void add_check_command(CLI::App& app, Action& action) {
   cmd->add_option("--jobs,-j", f->jobs, "Check this many releases at once (each in its own process)")
       ->check(CLI::Range(1, 16));
   cmd->add_flag("--no-record", f->no_record, "Do not write a record when the check passes");
+  cmd->add_option("--shard", f->shard,
+                  "I/N: check only the releases of runner I of N (a stable split of baseline x release "
+                  "pairs; merge the reports with `report merge`)");
   cmd->add_option("--record-out", f->record_out,
                   "Also write the records of the releases that passed to this file, for "
                   "'apply --for-real --record FILE' on hosts elsewhere");
@@ -217,23 +241,10 @@ void add_check_command(CLI::App& app, Action& action) {
       const Baseline& baseline = configured.baseline;
       std::vector<std::string> images = f->images;
       if (images.empty()) {
-        std::vector<std::string> releases = baseline.os;
-        if (!f->os.empty()) {
-          releases.clear();
-          std::string_view rest = f->os;
-          while (!rest.empty()) {
-            auto comma = rest.find(',');
-            std::string r(rest.substr(0, comma));
-            const auto& known = known_releases();
-            if (std::find(known.begin(), known.end(), r) == known.end())
-              throw CLI::ValidationError("--os", "unknown release '" + r + "' (known: bullseye, bookworm, trixie)");
-            releases.push_back(r);
-            if (comma == std::string_view::npos) break;
-            rest.remove_prefix(comma + 1);
-          }
-        }
+        std::vector<std::string> releases = f->os.empty() ? baseline.os : parse_os_list(f->os);
         for (const auto& r : releases) images.push_back("debian:" + r);
       }
+      if (!f->shard.empty()) images = shard_of(images, baseline, parse_shard_flag(f->shard), console);
       CheckOptions options;
       options.cache_root = sandbox_cache(global);
       options.use_cache = !f->no_cache;

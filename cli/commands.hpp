@@ -61,5 +61,11 @@ void add_gc_command(CLI::App& app, Action& action);
 void add_plan_command(CLI::App& app, Action& action);
 void add_history_command(CLI::App& app, Action& action);
 void add_rollback_command(CLI::App& app, Action& action);
+void add_matrix_command(CLI::App& app, Action& action);
+void add_report_command(CLI::App& app, Action& action);
+
+// "bookworm,trixie" as releases, each checked against the known ones (CLI::ValidationError
+// naming --os); "" is none.
+std::vector<std::string> parse_os_list(const std::string& text);
 
 }  // namespace bootstrap::cli

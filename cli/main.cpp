@@ -30,6 +30,8 @@ int run_main(int argc, char** argv) {
   add_apply_command(app, action);
   add_history_command(app, action);
   add_rollback_command(app, action);
+  add_matrix_command(app, action);
+  add_report_command(app, action);
   add_run_command(app, action);
   add_shell_command(app, action);
   add_image_command(app, action);

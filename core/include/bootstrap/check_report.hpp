@@ -22,6 +22,13 @@ ReleaseReport release_from_json(const std::string& text);
 std::string check_json(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
 std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
 
+// JUnit XML for the releases of several baselines (a testsuite per baseline x release).
+struct BaselineReports {
+  std::string baseline_name;
+  std::vector<ReleaseReport> releases;
+};
+std::string junit_xml(const std::string& title, const std::vector<BaselineReports>& groups);
+
 // /var/lib/bootstrap as root, $XDG_STATE_HOME/bootstrap (or ~/.local/state/bootstrap) otherwise.
 std::filesystem::path default_state_dir();
 // The record of a passing check: the baseline's digest, each plugin's, the image's and the

@@ -252,42 +252,48 @@ std::string check_json(const ConfiguredBaseline& baseline, const std::vector<Rel
   return doc.dump(2) + "\n";
 }
 
-std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports) {
+std::string junit_xml(const std::string& title, const std::vector<BaselineReports>& groups) {
   std::string body;
   std::size_t total_tests = 0, total_failures = 0;
   double total_time = 0;
-  for (const ReleaseReport& r : reports) {
-    std::string cases;
-    std::size_t tests = 0, failures = 0;
-    std::string suite = baseline.baseline.name + "." + (r.release.empty() ? r.image : r.release);
-    auto add = [&](const std::string& name, double seconds, bool ok, const std::vector<std::string>& messages) {
-      ++tests;
-      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_escape(suite), xml_escape(name), seconds);
-      if (ok) {
-        cases += "/>\n";
-        return;
+  for (const BaselineReports& g : groups) {
+    for (const ReleaseReport& r : g.releases) {
+      std::string cases;
+      std::size_t tests = 0, failures = 0;
+      std::string suite = g.baseline_name + "." + (r.release.empty() ? r.image : r.release);
+      auto add = [&](const std::string& name, double seconds, bool ok, const std::vector<std::string>& messages) {
+        ++tests;
+        cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_escape(suite), xml_escape(name), seconds);
+        if (ok) {
+          cases += "/>\n";
+          return;
+        }
+        ++failures;
+        std::string text;
+        for (const auto& m : messages) text += m + "\n";
+        cases += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                             xml_escape(messages.empty() ? "failed" : messages.front()), xml_escape(name), xml_escape(text));
+      };
+      if (!r.environment_error.empty()) add("environment", 0, false, {r.environment_error});
+      for (const StepOutcome& o : r.steps) {
+        std::vector<std::string> msgs;
+        if (!o.error.empty()) msgs.push_back(o.error);
+        add(fmt::format("step {} {}", o.index + 1, o.plugin), o.seconds_a + o.seconds_b, o.error.empty(), msgs);
       }
-      ++failures;
-      std::string text;
-      for (const auto& m : messages) text += m + "\n";
-      cases += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                           xml_escape(messages.empty() ? "failed" : messages.front()), xml_escape(name), xml_escape(text));
-    };
-    if (!r.environment_error.empty()) add("environment", 0, false, {r.environment_error});
-    for (const StepOutcome& o : r.steps) {
-      std::vector<std::string> msgs;
-      if (!o.error.empty()) msgs.push_back(o.error);
-      add(fmt::format("step {} {}", o.index + 1, o.plugin), o.seconds_a + o.seconds_b, o.error.empty(), msgs);
+      for (const auto& [name, v] : verdicts(r)) add(name, 0, v->passed, v->messages);
+      total_tests += tests;
+      total_failures += failures;
+      total_time += r.seconds;
+      body += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\" timestamp=\"{}\">\n{}  </testsuite>\n",
+                          xml_escape(suite), tests, failures, r.seconds, iso_now().substr(0, 19), cases);
     }
-    for (const auto& [name, v] : verdicts(r)) add(name, 0, v->passed, v->messages);
-    total_tests += tests;
-    total_failures += failures;
-    total_time += r.seconds;
-    body += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\" timestamp=\"{}\">\n{}  </testsuite>\n",
-                        xml_escape(suite), tests, failures, r.seconds, iso_now().substr(0, 19), cases);
   }
-  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"bootstrap check {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n{}</testsuites>\n",
-                     xml_escape(baseline.baseline.name), total_tests, total_failures, total_time, body);
+  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n{}</testsuites>\n",
+                     xml_escape(title), total_tests, total_failures, total_time, body);
+}
+
+std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports) {
+  return junit_xml("bootstrap check " + baseline.baseline.name, {{baseline.baseline.name, reports}});
 }
 
 fs::path default_state_dir() {
