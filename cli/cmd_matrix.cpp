@@ -15,6 +15,7 @@ struct MatrixFlags {
   std::string os;
   std::string emit = "json";
   std::string bootstrap = "bootstrap";
+  std::vector<std::string> tags;
 };
 
 }  // namespace
@@ -35,6 +36,7 @@ void add_matrix_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--bootstrap", f->bootstrap, "How the jobs run bootstrap (a path, or a command with options)")
       ->capture_default_str();
+  cmd->add_option("--tag", f->tags, "gitlab: a runner tag every job needs (repeatable)");
   cmd->callback([&action, f] {
     action = [f](const GlobalOptions& global) {
       std::vector<Baseline> baselines;
@@ -52,7 +54,7 @@ void add_matrix_command(CLI::App& app, Action& action) {
           return kExitUsage;
         }
       } else if (f->emit == "gitlab") {
-        std::cout << matrix_gitlab(jobs, f->bootstrap);
+        std::cout << matrix_gitlab(jobs, f->bootstrap, f->tags);
       } else {
         std::cout << matrix_json(jobs, f->bootstrap);
       }

@@ -33,8 +33,9 @@ std::string matrix_github(const std::vector<MatrixJob>& jobs);
 std::string matrix_json(const std::vector<MatrixJob>& jobs, std::string_view bootstrap = "bootstrap");
 // A GitLab child pipeline: a check job per pair (its JSON and JUnit reports as artifacts, the
 // JUnit one shown by GitLab), and a `report` job that needs them all and merges them into one
-// verdict.
-std::string matrix_gitlab(const std::vector<MatrixJob>& jobs, std::string_view bootstrap = "bootstrap");
+// verdict. `tags` pick the runners every job runs on (GitLab's default:tags).
+std::string matrix_gitlab(const std::vector<MatrixJob>& jobs, std::string_view bootstrap = "bootstrap",
+                          const std::vector<std::string>& tags = {});
 
 // --shard I/N: runner I (1-based) of N.
 struct Shard {
