@@ -17,14 +17,17 @@
 namespace bootstrap::cli {
 namespace {
 
-// bootstrap-engine next to this executable (the build tree), else where it is installed.
+// bootstrap-engine next to this executable (the build tree), else where an installation under
+// any prefix has it (PREFIX/bin/bootstrap, PREFIX/libexec/bootstrap/bootstrap-engine), else the
+// folder this build was configured to install it in.
 std::string engine_path() {
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n > 0) {
-    std::string dir(self, static_cast<std::size_t>(n));
-    std::string beside = dir.substr(0, dir.rfind('/')) + "/bootstrap-engine";
-    if (access(beside.c_str(), X_OK) == 0) return beside;
+    std::string path(self, static_cast<std::size_t>(n));
+    std::string dir = path.substr(0, path.rfind('/'));
+    for (std::string candidate : {dir + "/bootstrap-engine", dir + "/../libexec/bootstrap/bootstrap-engine"})
+      if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return BOOTSTRAP_INSTALL_ENGINE;
 }

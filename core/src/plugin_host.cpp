@@ -38,8 +38,13 @@ std::vector<fs::path> PluginHost::search_path(const std::vector<std::string>& cl
   }
   std::error_code ec;
   fs::path exe = boost::dll::program_location(ec);
-  if (!ec) dirs.push_back(exe.parent_path() / "plugins");
-  dirs.emplace_back(BOOTSTRAP_INSTALL_PLUGIN_DIR);
+  if (!ec) {
+    dirs.push_back(exe.parent_path() / "plugins");  // the build tree
+    // Installed under any prefix: PREFIX/libexec/bootstrap/bootstrap-engine, PREFIX/lib/bootstrap/plugins.
+    dirs.push_back((exe.parent_path() / "../../lib/bootstrap/plugins").lexically_normal());
+  }
+  if (std::find(dirs.begin(), dirs.end(), fs::path(BOOTSTRAP_INSTALL_PLUGIN_DIR)) == dirs.end())
+    dirs.emplace_back(BOOTSTRAP_INSTALL_PLUGIN_DIR);
   return dirs;
 }
 
