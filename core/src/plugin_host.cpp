@@ -70,6 +70,11 @@ std::shared_ptr<const LoadedPlugin> PluginHost::load_file(const fs::path& file) 
     throw std::runtime_error(file.string() + ": plugin ABI " + std::to_string(info.abi) +
                              ", but this bootstrap speaks ABI " + std::to_string(kPluginAbi) +
                              "; rebuild the plugin against this bootstrap's plugin.hpp");
+  std::string toolchain = info.toolchain != nullptr ? info.toolchain : "";
+  if (toolchain != kToolchainTag)
+    throw std::runtime_error(file.string() + ": plugin built with " + toolchain + ", but this bootstrap with " +
+                             kToolchainTag + "; rebuild the plugin with the same standard library (g++, or clang++ "
+                             "without -stdlib=libc++, no _GLIBCXX_DEBUG): find_package(bootstrap) sets that up");
   plugin->name = info.name != nullptr ? info.name : "";
   plugin->version = info.version != nullptr ? info.version : "";
   plugin->summary = info.summary != nullptr ? info.summary : "";

@@ -40,6 +40,14 @@ TEST(PluginHost, RefusesAWrongAbiBeforeCallingIt) {
       << e;
 }
 
+TEST(PluginHost, RefusesAPluginBuiltWithAnotherStandardLibrarySayingWhatToRebuild) {
+  std::string e = load_error(kFixtures / "wrong-toolchain/wrong_toolchain.so");
+  EXPECT_NE(e.find("wrong_toolchain.so: plugin built with libc++, but this bootstrap with libstdc++ cxx11-abi; "
+                   "rebuild the plugin with the same standard library"),
+            std::string::npos)
+      << e;
+}
+
 TEST(PluginHost, SaysWhenALibraryIsNotAPlugin) {
   std::string e = load_error(kFixtures / "not-a-plugin/not_a_plugin.so");
   EXPECT_NE(e.find("not a bootstrap plugin"), std::string::npos) << e;

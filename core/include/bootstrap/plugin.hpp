@@ -26,14 +26,32 @@ namespace bootstrap {
 
 // Bump whenever anything in this header changes layout or meaning.
 // 3: services(), required_plugins(), per_host_paths(), Command::timeout_seconds; activate()
-// removed. 4: activate(Host&, const Activation&) for apply --for-real.
-inline constexpr int kPluginAbi = 4;
+// removed. 4: activate(Host&, const Activation&) for apply --for-real. 5: StepConfig::read_outside,
+// PluginInfo::toolchain.
+inline constexpr int kPluginAbi = 5;
+
+// The C++ standard library a translation unit is built against, as far as the layout of what
+// crosses the plugin boundary (std::string, std::vector, std::function, exceptions) depends on
+// it: the host refuses a plugin whose tag differs from its own, naming both.
+#if defined(_LIBCPP_VERSION)
+#define BOOTSTRAP_STDLIB_TAG "libc++"
+#elif defined(__GLIBCXX__) && _GLIBCXX_USE_CXX11_ABI && defined(_GLIBCXX_DEBUG)
+#define BOOTSTRAP_STDLIB_TAG "libstdc++ cxx11-abi debug-mode"
+#elif defined(__GLIBCXX__) && _GLIBCXX_USE_CXX11_ABI
+#define BOOTSTRAP_STDLIB_TAG "libstdc++ cxx11-abi"
+#elif defined(__GLIBCXX__)
+#define BOOTSTRAP_STDLIB_TAG "libstdc++ old-abi"
+#else
+#define BOOTSTRAP_STDLIB_TAG "unknown standard library"
+#endif
+inline constexpr const char* kToolchainTag = BOOTSTRAP_STDLIB_TAG;
 
 struct PluginInfo {
-  int abi;
+  int abi;  // first, and read first: nothing else is read from a plugin of another ABI
   const char* name;
   const char* version;
   const char* summary;
+  const char* toolchain;  // kToolchainTag as the plugin was built
 };
 
 // ---------------------------------------------------------------------------------------
@@ -473,9 +491,9 @@ using PluginFactory = PluginPort*();  // the host owns the returned object
 }  // namespace bootstrap
 
 // Exports a plugin: its info and a factory, as Boost.DLL aliases the loader looks up.
-#define BOOTSTRAP_PLUGIN_WITH_ABI(Class, name, version, summary, abi)                       \
+#define BOOTSTRAP_PLUGIN_WITH_TAG(Class, name, version, summary, abi, toolchain)            \
   namespace bootstrap_plugin_export {                                                      \
-  const ::bootstrap::PluginInfo bootstrap_info_v = {abi, name, version, summary};            \
+  const ::bootstrap::PluginInfo bootstrap_info_v = {abi, name, version, summary, toolchain}; \
   ::bootstrap::PluginPort* bootstrap_create() noexcept {                                   \
     try {                                                                                  \
       return new ::bootstrap::detail::Port<Class>();                                       \
@@ -486,6 +504,9 @@ using PluginFactory = PluginPort*();  // the host owns the returned object
   }                                                                                        \
   BOOST_DLL_ALIAS(bootstrap_plugin_export::bootstrap_info_v, bootstrap_plugin_info)        \
   BOOST_DLL_ALIAS(bootstrap_plugin_export::bootstrap_create, bootstrap_plugin_create)
+
+#define BOOTSTRAP_PLUGIN_WITH_ABI(Class, name, version, summary, abi) \
+  BOOTSTRAP_PLUGIN_WITH_TAG(Class, name, version, summary, abi, ::bootstrap::kToolchainTag)
 
 #define BOOTSTRAP_PLUGIN(Class, name, version, summary) \
   BOOTSTRAP_PLUGIN_WITH_ABI(Class, name, version, summary, ::bootstrap::kPluginAbi)
