@@ -84,9 +84,13 @@ void BM_IgnoreRulesMatch(benchmark::State& state) {
   auto rules = bootstrap::IgnoreRules::builtin();
   rules.add(bootstrap::IgnoreRules({"/srv/app/cache/**", "*.swp", "/etc/ssl/certs/*.pem"}));
   std::vector<std::string> paths;
-  const char* prefixes[] = {"/usr/lib/x86_64-linux-gnu/", "/usr/share/doc/pkg/",
-                            "/var/log/apt/", "/etc/", "/usr/lib/python3/dist-packages/m/__pycache__/",
-                            "/var/lib/dpkg/info/", "/usr/share/locale/de/LC_MESSAGES/"};
+  const char* prefixes[] = {"/usr/lib/x86_64-linux-gnu/",
+                            "/usr/share/doc/pkg/",
+                            "/var/log/apt/",
+                            "/etc/",
+                            "/usr/lib/python3/dist-packages/m/__pycache__/",
+                            "/var/lib/dpkg/info/",
+                            "/usr/share/locale/de/LC_MESSAGES/"};
   for (int i = 0; i < 100000; ++i) {
     paths.push_back(std::string(prefixes[i % 7]) + "file" + std::to_string(i) +
                     (i % 11 == 0 ? ".pyc" : ".so"));

@@ -13,7 +13,7 @@
 namespace bootstrap::cli {
 
 Console GlobalOptions::console() const {
-  ColorMode mode = color == "always" ? ColorMode::Always
+  ColorMode mode = color == "always"  ? ColorMode::Always
                    : color == "never" ? ColorMode::Never
                                       : ColorMode::Auto;
   return Console(mode, quiet ? -1 : verbose);
@@ -49,7 +49,8 @@ std::vector<std::string> parse_os_list(const std::string& text) {
     std::string r(rest.substr(0, comma));
     const auto& known = known_releases();
     if (std::find(known.begin(), known.end(), r) == known.end())
-      throw CLI::ValidationError("--os", "unknown release '" + r + "' (known: bullseye, bookworm, trixie)");
+      throw CLI::ValidationError("--os",
+                                 "unknown release '" + r + "' (known: bullseye, bookworm, trixie)");
     releases.push_back(r);
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);

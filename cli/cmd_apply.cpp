@@ -6,11 +6,11 @@
 #include "bootstrap/apply.hpp"
 #include "bootstrap/check.hpp"
 #include "bootstrap/exit_codes.hpp"
-#include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/plan_report.hpp"
 #include "bootstrap/prepare.hpp"
 #include "bootstrap/root_host.hpp"
 #include "bootstrap/sandbox/images.hpp"
+#include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/sandboxed_steps.hpp"
@@ -31,7 +31,8 @@ struct ApplyOptions {
   ForRealOptions real;
 };
 // --only: keep the steps of the named plugins, saying which are skipped.
-void select_steps(ConfiguredBaseline& configured, const std::vector<std::string>& only, Console& console) {
+void select_steps(ConfiguredBaseline& configured, const std::vector<std::string>& only,
+                  Console& console) {
   if (only.empty()) return;
   for (const auto& name : only) {
     bool found = false;
@@ -57,11 +58,13 @@ int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Cons
   CheckOptions options;
   options.cache_root = sandbox_cache(global);
   sandbox::ImageStore store(options.cache_root);
-  auto progress = [&console](const std::string& image, const std::string& line) { console.status(image + ": " + line); };
+  auto progress = [&console](const std::string& image, const std::string& line) {
+    console.status(image + ": " + line);
+  };
   sandbox::Image image =
       store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
-  console.progress(fmt::format("==> applying '{}' ({} steps) in a disposable sandbox of {}", baseline.name,
-                               configured.steps.size(), image.name));
+  console.progress(fmt::format("==> applying '{}' ({} steps) in a disposable sandbox of {}",
+                               baseline.name, configured.steps.size(), image.name));
   Prepared p = prepare(configured, image, options, progress, !opts.no_verify);
   const StepsResult& r = p.steps;
   console.clear_status();
@@ -111,7 +114,8 @@ void add_apply_command(CLI::App& app, Action& action) {
     action = [opts](const GlobalOptions& global) {
       Console console = global.console();
       if (!opts->image.empty()) {
-        sandbox::stop_on_signals();  // only disposable sandboxes to stop: --root and --for-real write the target
+        sandbox::stop_on_signals();  // only disposable sandboxes to stop: --root and --for-real
+                                     // write the target
         return apply_in_sandbox(*opts, global, console);
       }
       if (opts->root.empty() && !opts->for_real) {
@@ -147,16 +151,18 @@ void add_apply_command(CLI::App& app, Action& action) {
       console.progress(fmt::format("==> applying '{}' ({} steps) to {}", baseline.name,
                                    configured.steps.size(), root.string()));
       RootHost host(root, [&console](LogLevel level, std::string_view message) {
-        if (level == LogLevel::Debug) console.debug(message);
-        else if (level == LogLevel::Warning) console.warn(message);
-        else console.progress(message);
+        if (level == LogLevel::Debug)
+          console.debug(message);
+        else if (level == LogLevel::Warning)
+          console.warn(message);
+        else
+          console.progress(message);
       });
-      ApplyReport report = apply_baseline(configured, host, !opts->no_verify,
-                                          [&console](const Step& step, Phase phase) {
-                                            console.debug(fmt::format(
-                                                "{} {}", phase == Phase::Apply ? "applying" : "verifying",
-                                                step_name(step)));
-                                          });
+      ApplyReport report = apply_baseline(
+          configured, host, !opts->no_verify, [&console](const Step& step, Phase phase) {
+            console.debug(fmt::format("{} {}", phase == Phase::Apply ? "applying" : "verifying",
+                                      step_name(step)));
+          });
       print_apply_report(console, configured, report, global.verbose > 0);
       return report.verified() ? kExitOk : kExitFailed;
     };

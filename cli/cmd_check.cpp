@@ -1,7 +1,6 @@
 // bootstrap check BASELINE: prove it applied, repeatable, idempotent and verified, per release.
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,28 +53,33 @@ Shard parse_shard_flag(const std::string& text) {
 }
 
 // The images of this runner's shard (by baseline name and release: see in_shard).
-std::vector<std::string> shard_of(const std::vector<std::string>& images, const Baseline& baseline, const Shard& shard,
-                                  Console& console) {
+std::vector<std::string> shard_of(const std::vector<std::string>& images, const Baseline& baseline,
+                                  const Shard& shard, Console& console) {
   std::vector<std::string> mine;
   for (const auto& image : images)
-    if (in_shard(baseline.name, image.rfind("debian:", 0) == 0 ? image.substr(7) : image, shard)) mine.push_back(image);
-  console.progress(fmt::format("==> shard {}/{}: {} of the {} release(s) of '{}'{}", shard.index, shard.count, mine.size(),
-                               images.size(), baseline.name, mine.empty() ? "; nothing to check here" : ""));
+    if (in_shard(baseline.name, image.rfind("debian:", 0) == 0 ? image.substr(7) : image, shard))
+      mine.push_back(image);
+  console.progress(fmt::format("==> shard {}/{}: {} of the {} release(s) of '{}'{}", shard.index,
+                               shard.count, mine.size(), images.size(), baseline.name,
+                               mine.empty() ? "; nothing to check here" : ""));
   return mine;
 }
 
 // One release, with its failure turned into a report (the other releases still run).
-ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image, const CheckOptions& options,
-                        Console& console, bool live) {
+ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image,
+                        const CheckOptions& options, Console& console, bool live) {
   auto started = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   std::string doing = image;
   try {
-    return check_image(configured, image, options, [&](const std::string& img, const std::string& line) {
-      doing = img + ": " + line;
-      std::string text = fmt::format("[{:6.1f}s] {}", elapsed(), doing);
-      live ? console.status(text) : console.progress(text);
-    });
+    return check_image(configured, image, options,
+                       [&](const std::string& img, const std::string& line) {
+                         doing = img + ": " + line;
+                         std::string text = fmt::format("[{:6.1f}s] {}", elapsed(), doing);
+                         live ? console.status(text) : console.progress(text);
+                       });
   } catch (const sandbox::Interrupted& e) {
     throw e.during(doing);
   } catch (const EnvironmentError& e) {
@@ -95,7 +99,8 @@ ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image
   }
 }
 
-std::vector<ReleaseReport> check_in_turn(ConfiguredBaseline& configured, const std::vector<std::string>& images,
+std::vector<ReleaseReport> check_in_turn(ConfiguredBaseline& configured,
+                                         const std::vector<std::string>& images,
                                          const CheckOptions& options, Console& console) {
   std::vector<ReleaseReport> reports;
   for (const auto& image : images) {
@@ -107,8 +112,10 @@ std::vector<ReleaseReport> check_in_turn(ConfiguredBaseline& configured, const s
 
 // --jobs: each release in a child process of its own (sandboxes are started without threads,
 // so a process per release is the unit of parallelism); reports come back as JSON on a pipe.
-std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured, const std::vector<std::string>& images,
-                                             const CheckOptions& options, Console& console, int jobs) {
+std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured,
+                                             const std::vector<std::string>& images,
+                                             const CheckOptions& options, Console& console,
+                                             int jobs) {
   struct Child {
     pid_t pid = -1;
     UniqueFd out;
@@ -181,7 +188,8 @@ std::vector<ReleaseReport> check_in_parallel(ConfiguredBaseline& configured, con
       ReleaseReport r;
       r.image = images[i];
       r.applied.ran = true;
-      r.applied.messages.push_back("the check of " + images[i] + " ended without a report (its process died)");
+      r.applied.messages.push_back("the check of " + images[i] +
+                                   " ended without a report (its process died)");
       reports.push_back(r);
     }
   }
@@ -217,19 +225,27 @@ void add_check_command(CLI::App& app, Action& action) {
       "A passing check writes a record that 'apply --for-real' requires.");
   auto f = std::make_shared<CheckFlags>();
   cmd->add_option("BASELINE", f->baseline, "Baseline file (YAML)")->required();
-  cmd->add_option("--image", f->images, "Check on this image instead: debian:<release> or host (repeatable)");
-  cmd->add_option("--os", f->os, "Releases to check, comma separated (default: the baseline's 'os')");
-  cmd->add_option("--json", f->json_file, "Write the report as JSON (schema_version 1) to this file");
-  cmd->add_option("--junit", f->junit_file, "Write a JUnit XML report to this file (a testsuite per release)");
-  cmd->add_flag("--show-changes", f->show_changes, "List every path the baseline writes (created / modified / removed)");
-  cmd->add_flag("--no-cache", f->no_cache, "Run A from scratch too instead of reusing cached step layers");
+  cmd->add_option("--image", f->images,
+                  "Check on this image instead: debian:<release> or host (repeatable)");
+  cmd->add_option("--os", f->os,
+                  "Releases to check, comma separated (default: the baseline's 'os')");
+  cmd->add_option("--json", f->json_file,
+                  "Write the report as JSON (schema_version 1) to this file");
+  cmd->add_option("--junit", f->junit_file,
+                  "Write a JUnit XML report to this file (a testsuite per release)");
+  cmd->add_flag("--show-changes", f->show_changes,
+                "List every path the baseline writes (created / modified / removed)");
+  cmd->add_flag("--no-cache", f->no_cache,
+                "Run A from scratch too instead of reusing cached step layers");
   cmd->add_flag("--strict-times", f->strict_times, "Also compare modification times");
-  cmd->add_option("--jobs,-j", f->jobs, "Check this many releases at once (each in its own process)")
+  cmd->add_option("--jobs,-j", f->jobs,
+                  "Check this many releases at once (each in its own process)")
       ->check(CLI::Range(1, 16));
   cmd->add_flag("--no-record", f->no_record, "Do not write a record when the check passes");
-  cmd->add_option("--shard", f->shard,
-                  "I/N: check only the releases of runner I of N (a stable split of baseline x release "
-                  "pairs; merge the reports with `report merge`)");
+  cmd->add_option(
+      "--shard", f->shard,
+      "I/N: check only the releases of runner I of N (a stable split of baseline x release "
+      "pairs; merge the reports with `report merge`)");
   cmd->add_option("--record-out", f->record_out,
                   "Also write the records of the releases that passed to this file, for "
                   "'apply --for-real --record FILE' on hosts elsewhere");
@@ -244,17 +260,19 @@ void add_check_command(CLI::App& app, Action& action) {
         std::vector<std::string> releases = f->os.empty() ? baseline.os : parse_os_list(f->os);
         for (const auto& r : releases) images.push_back("debian:" + r);
       }
-      if (!f->shard.empty()) images = shard_of(images, baseline, parse_shard_flag(f->shard), console);
+      if (!f->shard.empty())
+        images = shard_of(images, baseline, parse_shard_flag(f->shard), console);
       CheckOptions options;
       options.cache_root = sandbox_cache(global);
       options.use_cache = !f->no_cache;
       options.strict_times = f->strict_times;
 
-      console.progress(fmt::format("==> checking '{}' ({} steps) on {}", baseline.name, configured.steps.size(),
-                                   fmt::join(images, ", ")));
-      std::vector<ReleaseReport> reports = f->jobs > 1 && images.size() > 1
-                                               ? check_in_parallel(configured, images, options, console, f->jobs)
-                                               : check_in_turn(configured, images, options, console);
+      console.progress(fmt::format("==> checking '{}' ({} steps) on {}", baseline.name,
+                                   configured.steps.size(), fmt::join(images, ", ")));
+      std::vector<ReleaseReport> reports =
+          f->jobs > 1 && images.size() > 1
+              ? check_in_parallel(configured, images, options, console, f->jobs)
+              : check_in_turn(configured, images, options, console);
       bool environment_failed = false;
       for (const ReleaseReport& r : reports) {
         environment_failed = environment_failed || !r.environment_error.empty();
@@ -267,7 +285,8 @@ void add_check_command(CLI::App& app, Action& action) {
       print_check_report(console, configured, reports, f->show_changes);
       if (!f->json_file.empty()) write_file(f->json_file, check_json(configured, reports));
       if (!f->junit_file.empty()) write_file(f->junit_file, check_junit(configured, reports));
-      bool all = std::all_of(reports.begin(), reports.end(), [](const auto& r) { return r.passed(); });
+      bool all =
+          std::all_of(reports.begin(), reports.end(), [](const auto& r) { return r.passed(); });
       if (all) return kExitOk;
       return environment_failed ? kExitEnvironment : kExitFailed;
     };
@@ -285,8 +304,10 @@ void add_records_command(CLI::App& app, Action& action) {
       auto records = list_records(default_state_dir());
       console.out(fmt::format("{:<20} {:<18} {:<22} {}", "BASELINE", "IMAGE", "TIME", "RESULT"));
       for (const auto& r : records)
-        console.out(fmt::format("{:<20} {:<18} {:<22} {}", r.baseline, r.image, r.time, r.manifest_digest));
-      if (records.empty()) console.progress("no records yet in " + (default_state_dir() / "records").string());
+        console.out(
+            fmt::format("{:<20} {:<18} {:<22} {}", r.baseline, r.image, r.time, r.manifest_digest));
+      if (records.empty())
+        console.progress("no records yet in " + (default_state_dir() / "records").string());
       return kExitOk;
     };
   });

@@ -10,7 +10,8 @@ namespace bootstrap::cli {
 void add_gc_command(CLI::App& app, Action& action) {
   auto days = std::make_shared<double>(kLayerDaysKept);
   auto all = std::make_shared<bool>(false);
-  auto* cmd = app.add_subcommand("gc", "Remove leftovers of killed runs and layers unused for a while");
+  auto* cmd =
+      app.add_subcommand("gc", "Remove leftovers of killed runs and layers unused for a while");
   cmd->description(
       "Remove scratch directories of runs whose bootstrap is gone (their lock is free),\n"
       "half-built or half-removed images, and cached layers (run A's step layers, fetch\n"
@@ -24,7 +25,8 @@ void add_gc_command(CLI::App& app, Action& action) {
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")
       ->capture_default_str();
-  cmd->add_flag("--all-layers", *all, "Remove every layer that is not in use (same as --layers-unused-for 0)");
+  cmd->add_flag("--all-layers", *all,
+                "Remove every layer that is not in use (same as --layers-unused-for 0)");
   cmd->callback([&action, days, all] {
     action = [days, all](const GlobalOptions& g) {
       Console console = g.console();
@@ -40,8 +42,8 @@ void add_gc_command(CLI::App& app, Action& action) {
       }
       std::size_t n = removed.size() + layers.size();
       console.progress(n == 0 ? "nothing to remove"
-                              : fmt::format("removed {} item(s), {} of them layers ({:.1f} MB)", n, layers.size(),
-                                            static_cast<double>(bytes) / 1e6));
+                              : fmt::format("removed {} item(s), {} of them layers ({:.1f} MB)", n,
+                                            layers.size(), static_cast<double>(bytes) / 1e6));
       return 0;
     };
   });

@@ -34,7 +34,8 @@ void add_image_command(CLI::App& app, Action& action) {
   auto rebuild = std::make_shared<bool>(false);
   auto* build = cmd->add_subcommand("build", "Build an image (nothing to do when it is cached)");
   build->add_option("name", *name, "debian:bullseye, debian:bookworm or debian:trixie")->required();
-  build->add_flag("--rebuild", *rebuild, "Build again even when cached; the old image is replaced atomically");
+  build->add_flag("--rebuild", *rebuild,
+                  "Build again even when cached; the old image is replaced atomically");
   build->callback([&action, name, rebuild] {
     action = [name, rebuild](const GlobalOptions& g) {
       Console console = g.console();
@@ -56,14 +57,17 @@ void add_image_command(CLI::App& app, Action& action) {
     };
   });
 
-  auto* list = cmd->add_subcommand("list", "List the images: name, release, size, build time, digest");
+  auto* list =
+      cmd->add_subcommand("list", "List the images: name, release, size, build time, digest");
   list->callback([&action] {
     action = [](const GlobalOptions& g) {
       Console console = g.console();
       sandbox::ImageStore store(sandbox_cli::cache_root(g));
-      console.out(fmt::format("{:<18} {:<10} {:>9}  {:<20}  {}", "NAME", "RELEASE", "SIZE", "BUILT", "DIGEST"));
+      console.out(fmt::format("{:<18} {:<10} {:>9}  {:<20}  {}", "NAME", "RELEASE", "SIZE", "BUILT",
+                              "DIGEST"));
       for (const auto& img : store.list()) {
-        console.out(fmt::format("{:<18} {:<10} {:>9}  {:<20}  {}", img.name, img.release, human_size(img.size_bytes),
+        console.out(fmt::format("{:<18} {:<10} {:>9}  {:<20}  {}", img.name, img.release,
+                                human_size(img.size_bytes),
                                 img.built_at.empty() ? "-" : img.built_at, img.digest));
       }
       return 0;
@@ -71,7 +75,8 @@ void add_image_command(CLI::App& app, Action& action) {
   });
 
   auto rm_name = std::make_shared<std::string>();
-  auto* rm = cmd->add_subcommand("rm", "Remove a cached image (running sandboxes should be stopped first)");
+  auto* rm = cmd->add_subcommand(
+      "rm", "Remove a cached image (running sandboxes should be stopped first)");
   rm->add_option("name", *rm_name, "debian:bullseye, debian:bookworm or debian:trixie")->required();
   rm->callback([&action, rm_name] {
     action = [rm_name](const GlobalOptions& g) {

@@ -30,11 +30,13 @@ void add_matrix_command(CLI::App& app, Action& action) {
       "read and its shape checked first (bootstrap validate checks the plugins' keys too).");
   auto f = std::make_shared<MatrixFlags>();
   cmd->add_option("BASELINE", f->baselines, "Baseline files (YAML)")->required();
-  cmd->add_option("--os", f->os, "Releases for every baseline, comma separated (default: each one's 'os')");
+  cmd->add_option("--os", f->os,
+                  "Releases for every baseline, comma separated (default: each one's 'os')");
   cmd->add_option("--emit", f->emit, "github, gitlab or json")
       ->check(CLI::IsMember({"github", "gitlab", "json"}))
       ->capture_default_str();
-  cmd->add_option("--bootstrap", f->bootstrap, "How the jobs run bootstrap (a path, or a command with options)")
+  cmd->add_option("--bootstrap", f->bootstrap,
+                  "How the jobs run bootstrap (a path, or a command with options)")
       ->capture_default_str();
   cmd->add_option("--tag", f->tags, "gitlab: a runner tag every job needs (repeatable)");
   cmd->callback([&action, f] {
@@ -58,7 +60,8 @@ void add_matrix_command(CLI::App& app, Action& action) {
       } else {
         std::cout << matrix_json(jobs, f->bootstrap);
       }
-      global.console().progress(fmt::format("{} job(s): {} baseline(s) x their releases", jobs.size(), baselines.size()));
+      global.console().progress(
+          fmt::format("{} job(s): {} baseline(s) x their releases", jobs.size(), baselines.size()));
       return kExitOk;
     };
   });

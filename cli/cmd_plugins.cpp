@@ -18,7 +18,8 @@ void add_plugins_command(CLI::App& app, Action& action) {
       PluginHost plugins = load_plugins(global);
       console.out(fmt::format("{:<12} {:<8} {:<4} {}", "NAME", "VERSION", "ABI", "FILE"));
       for (const auto& p : plugins.plugins())
-        console.out(fmt::format("{:<12} {:<8} {:<4} {}", p->name, p->version, p->abi, p->file.string()));
+        console.out(
+            fmt::format("{:<12} {:<8} {:<4} {}", p->name, p->version, p->abi, p->file.string()));
       for (const auto& b : plugins.broken()) console.error(b.reason);
       if (global.verbose > 0) {
         console.debug("searched:");

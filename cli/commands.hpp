@@ -3,14 +3,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "bootstrap/console.hpp"
 #include "bootstrap/apply.hpp"
+#include "bootstrap/console.hpp"
 #include "bootstrap/plugin_host.hpp"
 
 namespace bootstrap::cli {

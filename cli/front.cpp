@@ -26,7 +26,8 @@ std::string engine_path() {
   if (n > 0) {
     std::string path(self, static_cast<std::size_t>(n));
     std::string dir = path.substr(0, path.rfind('/'));
-    for (std::string candidate : {dir + "/bootstrap-engine", dir + "/../libexec/bootstrap/bootstrap-engine"})
+    for (std::string candidate :
+         {dir + "/bootstrap-engine", dir + "/../libexec/bootstrap/bootstrap-engine"})
       if (access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return BOOTSTRAP_INSTALL_ENGINE;
@@ -36,8 +37,9 @@ std::string engine_path() {
   std::string engine = engine_path();
   execv(engine.c_str(), argv);
   int err = errno;
-  global.console().error("cannot start " + engine + ": " + std::strerror(err) +
-                         " (it runs every command but run, shell, image and gc; is bootstrap fully installed?)");
+  global.console().error(
+      "cannot start " + engine + ": " + std::strerror(err) +
+      " (it runs every command but run, shell, image and gc; is bootstrap fully installed?)");
   _exit(kExitEnvironment);
 }
 

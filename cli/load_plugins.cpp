@@ -22,8 +22,8 @@ ConfiguredBaseline load_configured(const GlobalOptions& global, const std::strin
 std::filesystem::path sandbox_cache(const GlobalOptions& global) {
   if (std::string why = sandbox::why_sandboxes_cannot_run(); !why.empty())
     throw EnvironmentError("cannot run sandboxes: " + why);
-  std::filesystem::path cache =
-      global.cache_dir.empty() ? sandbox::default_cache_root() : std::filesystem::path(global.cache_dir);
+  std::filesystem::path cache = global.cache_dir.empty() ? sandbox::default_cache_root()
+                                                         : std::filesystem::path(global.cache_dir);
   std::filesystem::create_directories(cache);
   sandbox::collect_garbage(cache);
   prune_layers(cache, std::chrono::seconds(static_cast<long long>(kLayerDaysKept * 86400)));

@@ -32,7 +32,8 @@ inline void require_sandboxes() {
 // What a killed bootstrap left behind goes first; a gc failure must not stop the command.
 inline void auto_gc(const std::filesystem::path& cache, Console& console) {
   try {
-    for (const auto& p : sandbox::collect_garbage(cache)) console.debug("gc: removed " + p.string());
+    for (const auto& p : sandbox::collect_garbage(cache))
+      console.debug("gc: removed " + p.string());
   } catch (const std::exception& e) {
     console.warn(std::string("gc: ") + e.what());
   }
@@ -63,7 +64,8 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
     keep = std::filesystem::absolute(o.keep_changes);
     std::error_code ec;
     if (std::filesystem::exists(keep, ec) && !std::filesystem::is_empty(keep, ec))
-      throw std::runtime_error("--keep-changes " + keep.string() + ": must be missing or an empty directory");
+      throw std::runtime_error("--keep-changes " + keep.string() +
+                               ": must be missing or an empty directory");
   }
   sandbox::ImageStore store(cache);
   sandbox::Image image = store.get(o.image, image_progress(console));
@@ -78,7 +80,8 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
   spec.interactive = isatty(STDIN_FILENO) == 1;
   std::error_code ec;
   // The host image shows the cache dir itself; other sandboxes' layers are none of its business.
-  if (image.root == "/" && std::filesystem::is_directory(cache, ec)) spec.masked.push_back(std::filesystem::canonical(cache).string());
+  if (image.root == "/" && std::filesystem::is_directory(cache, ec))
+    spec.masked.push_back(std::filesystem::canonical(cache).string());
 
   std::unique_ptr<sandbox::Scratch> scratch;
   if (!keep.empty()) {
@@ -87,7 +90,8 @@ inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
     spec.work = scratch->work();
   }
   // Like a shell with a foreground job: the terminal's ^C and ^\ are for the command.
-  struct sigaction ignore{}, old_int{}, old_quit{};
+  struct sigaction ignore {
+  }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
   if (spec.interactive) {
     sigaction(SIGINT, &ignore, &old_int);

@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    bootstrap::Baseline baseline = bootstrap::parse_baseline(text, BOOTSTRAP_FUZZ_BASELINE_DIR "/fuzzed.yaml");
+    bootstrap::Baseline baseline =
+        bootstrap::parse_baseline(text, BOOTSTRAP_FUZZ_BASELINE_DIR "/fuzzed.yaml");
     bootstrap::ConfiguredBaseline configured = bootstrap::configure_baseline(baseline, *g_plugins);
     (void)configured;
   } catch (const bootstrap::ConfigError&) {

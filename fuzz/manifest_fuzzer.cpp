@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     a = bootstrap::Manifest::from_json(j.value("a", nlohmann::json::object()));
     b = bootstrap::Manifest::from_json(j.value("b", nlohmann::json::object()));
-    for (const auto& p : j.value("ignore", nlohmann::json::array())) ignore.add(p.get<std::string>());
+    for (const auto& p : j.value("ignore", nlohmann::json::array()))
+      ignore.add(p.get<std::string>());
   } catch (const std::exception&) {
     return 0;  // refused: the check rebuilds what it cannot read
   }

@@ -11,7 +11,7 @@ packages="
   bubblewrap systemd-container hyperfine
   dpkg-dev gnupg python3 python3-setuptools python3-wheel python3-pip python3-venv
   attr golang-github-containers-common yamllint
-  clang libclang-rt-14-dev help2man
+  clang libclang-rt-14-dev help2man clang-format
 "
 
 if [ "$(id -u)" -ne 0 ]; then

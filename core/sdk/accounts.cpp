@@ -1,7 +1,7 @@
-#include "bootstrap/plugin.hpp"
-
 #include <charconv>
 #include <set>
+
+#include "bootstrap/plugin.hpp"
 
 namespace bootstrap {
 namespace {

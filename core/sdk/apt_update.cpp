@@ -32,7 +32,8 @@ std::string uri_of(const std::string& deb_line) {
 std::string source_of(const std::string& url, const std::vector<NamedAptSource>& named) {
   for (const auto& s : named) {
     std::string uri = uri_of(s.deb_line);
-    if (!uri.empty() && url.rfind(uri, 0) == 0) return "the apt source " + s.name + ": " + s.deb_line;
+    if (!uri.empty() && url.rfind(uri, 0) == 0)
+      return "the apt source " + s.name + ": " + s.deb_line;
   }
   return "one of the image's own sources in /etc/apt/sources.list*";
 }
@@ -53,7 +54,8 @@ std::vector<AptFetchFailure> apt_fetch_failures(std::string_view output) {
     if (line.substr(0, kFailed.size()) != kFailed) continue;
     line.remove_prefix(kFailed.size());
     std::size_t gap = line.find("  ");
-    AptFetchFailure f{std::string(line.substr(0, gap)), gap == std::string_view::npos ? "" : std::string(line.substr(gap + 2))};
+    AptFetchFailure f{std::string(line.substr(0, gap)),
+                      gap == std::string_view::npos ? "" : std::string(line.substr(gap + 2))};
     if (seen.insert(f.url).second) out.push_back(std::move(f));
   }
   return out;
@@ -67,13 +69,14 @@ std::string describe_apt_fetch_failures(const std::vector<AptFetchFailure>& fail
   std::vector<std::pair<std::string, std::vector<std::string>>> causes;
   for (const auto& f : failures) {
     std::string cause = f.reason + " (" + source_of(f.url, named) + ")";
-    auto it = std::find_if(causes.begin(), causes.end(), [&](const auto& c) { return c.first == cause; });
+    auto it =
+        std::find_if(causes.begin(), causes.end(), [&](const auto& c) { return c.first == cause; });
     if (it == causes.end()) it = causes.insert(causes.end(), {cause, {}});
     it->second.push_back(f.url);
   }
   std::ostringstream s;
-  s << "apt-get update could not fetch " << failures.size() << (failures.size() == 1 ? " index" : " indexes")
-    << " of the package sources: ";
+  s << "apt-get update could not fetch " << failures.size()
+    << (failures.size() == 1 ? " index" : " indexes") << " of the package sources: ";
   for (std::size_t i = 0; i < causes.size(); ++i) {
     const auto& [cause, urls] = causes[i];
     s << (i > 0 ? "; " : "");

@@ -15,7 +15,10 @@ std::size_t first_control_character(std::string_view text) {
 
 std::string describe_control_character(std::string_view text, std::size_t at) {
   auto c = static_cast<unsigned char>(text[at]);
-  std::string name = c == '\n' ? "a newline" : c == '\t' ? "a tab" : c == 0 ? "a NUL byte" : "byte " + std::to_string(c);
+  std::string name = c == '\n'   ? "a newline"
+                     : c == '\t' ? "a tab"
+                     : c == 0    ? "a NUL byte"
+                                 : "byte " + std::to_string(c);
   return name + " at character " + std::to_string(at + 1);
 }
 
@@ -34,8 +37,7 @@ std::string parse_absolute_path(const Value& v, std::string_view what) {
     std::size_t end = text.find('/', i);
     if (end == std::string::npos) end = text.size();
     std::string_view part(text.data() + i, end - i);
-    if (part == "..")
-      throw v.error(std::string(what) + " must not contain '..': '" + text + "'");
+    if (part == "..") throw v.error(std::string(what) + " must not contain '..': '" + text + "'");
     if (!part.empty() && part != ".") {
       out += '/';
       out += part;

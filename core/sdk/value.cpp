@@ -49,10 +49,14 @@ Value Value::map(std::vector<Entry> entries, std::vector<SourceMark> key_marks, 
 
 std::string_view Value::kind_name() const {
   switch (kind_) {
-    case Kind::Null: return "nothing";
-    case Kind::Scalar: return "a string";
-    case Kind::List: return "a list";
-    case Kind::Map: return "a mapping";
+    case Kind::Null:
+      return "nothing";
+    case Kind::Scalar:
+      return "a string";
+    case Kind::List:
+      return "a list";
+    case Kind::Map:
+      return "a mapping";
   }
   return "?";
 }
@@ -93,7 +97,8 @@ const std::vector<Value>& Value::as_list(std::string_view what) const {
 std::vector<std::string> Value::as_string_list(std::string_view what) const {
   if (kind_ == Kind::Scalar) return {text_};
   std::vector<std::string> out;
-  for (const Value& item : as_list(what)) out.push_back(item.as_string(std::string(what) + " item"));
+  for (const Value& item : as_list(what))
+    out.push_back(item.as_string(std::string(what) + " item"));
   return out;
 }
 

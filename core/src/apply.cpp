@@ -19,7 +19,8 @@ const ConfiguredStep& step_at(const ConfiguredBaseline& baseline, int index) {
 }
 
 ConfiguredStep& step_at(ConfiguredBaseline& baseline, int index) {
-  return const_cast<ConfiguredStep&>(step_at(static_cast<const ConfiguredBaseline&>(baseline), index));
+  return const_cast<ConfiguredStep&>(
+      step_at(static_cast<const ConfiguredBaseline&>(baseline), index));
 }
 
 namespace {
@@ -74,11 +75,13 @@ ConfiguredBaseline configure_baseline(const Baseline& baseline, const PluginHost
 }
 
 bool StepReport::passed_checks() const {
-  return !error && std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed; });
+  return !error &&
+         std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed; });
 }
 
 bool ApplyReport::applied() const {
-  return std::none_of(steps.begin(), steps.end(), [](const StepReport& s) { return s.error.has_value(); });
+  return std::none_of(steps.begin(), steps.end(),
+                      [](const StepReport& s) { return s.error.has_value(); });
 }
 
 bool ApplyReport::verified() const {

@@ -1,12 +1,11 @@
 #include "bootstrap/baseline.hpp"
 
-#include "bootstrap/digest.hpp"
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "bootstrap/digest.hpp"
 #include "bootstrap/system_error.hpp"
 
 namespace bootstrap {
@@ -18,11 +17,11 @@ const std::vector<std::string>& known_releases() {
 
 namespace {
 
-
 std::string read_all(const std::filesystem::path& file) {
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
-  if (ec) throw ConfigError(SourceMark{file.string(), 0, 0}, "cannot read baseline: " + ec.message());
+  if (ec)
+    throw ConfigError(SourceMark{file.string(), 0, 0}, "cannot read baseline: " + ec.message());
   if (size > kMaxBaselineBytes)
     throw ConfigError(SourceMark{file.string(), 1, 1},
                       "file is " + std::to_string(size >> 20) + " MiB; a baseline may be at most " +
@@ -60,7 +59,8 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
   b.digest = digest_bytes(content).text();
   Fields top(root, "the baseline");
   // Unknown keys first: a misspelt 'steps' should be reported as such, not as missing.
-  for (const char* key : {"baseline", "description", "os", "steps", "ignore", "read_outside"}) top.optional(key);
+  for (const char* key : {"baseline", "description", "os", "steps", "ignore", "read_outside"})
+    top.optional(key);
   top.finish();
   const Value& name = top.required("baseline");
   b.name = name.as_string("'baseline' (the baseline's name)");
@@ -90,15 +90,17 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
   int index = 0;
   for (const Value& s : steps.as_list("'steps'")) {
     if (!s.is_map() || s.as_map("a step").size() != 1)
-      throw s.error("each step must be a mapping with exactly one key, the plugin's name "
-                    "(e.g. '- fslayout: {...}')");
+      throw s.error(
+          "each step must be a mapping with exactly one key, the plugin's name "
+          "(e.g. '- fslayout: {...}')");
     const auto& [plugin, config] = s.as_map("a step").front();
     b.steps.push_back(Step{plugin, config, s.key_mark(plugin), index++});
   }
   if (b.steps.empty()) throw steps.error("'steps' is empty: a baseline needs at least one step");
   if (b.steps.size() > kMaxSteps)
-    throw steps.error("a baseline holds at most " + std::to_string(kMaxSteps) + " steps; this one has " +
-                      std::to_string(b.steps.size()) + " (split it, or merge steps of one plugin)");
+    throw steps.error("a baseline holds at most " + std::to_string(kMaxSteps) +
+                      " steps; this one has " + std::to_string(b.steps.size()) +
+                      " (split it, or merge steps of one plugin)");
 
   if (const Value* ig = top.optional("ignore")) {
     for (const Value& g : ig->as_list("'ignore' (glob patterns)")) {
@@ -113,7 +115,8 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
   if (const Value* ro = top.optional("read_outside")) {
     for (const Value& d : ro->as_list("'read_outside' (folders)")) {
       std::error_code ec;
-      std::filesystem::path dir = std::filesystem::canonical(parse_absolute_path(d, "a folder in 'read_outside'"), ec);
+      std::filesystem::path dir =
+          std::filesystem::canonical(parse_absolute_path(d, "a folder in 'read_outside'"), ec);
       if (ec || !std::filesystem::is_directory(dir))
         throw d.error("'read_outside' folder '" + d.text() + "' is not a folder on this machine");
       b.read_outside.push_back(dir.string());

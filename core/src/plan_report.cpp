@@ -6,9 +6,12 @@ namespace bootstrap {
 
 std::string change_verb(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::Created: return "created";
-    case ChangeKind::Modified: return "modified";
-    case ChangeKind::Removed: return "removed";
+    case ChangeKind::Created:
+      return "created";
+    case ChangeKind::Modified:
+      return "modified";
+    case ChangeKind::Removed:
+      return "removed";
   }
   return "?";
 }
@@ -28,23 +31,28 @@ void print_apply_report(Console& console, const ConfiguredBaseline& baseline,
                 console.dim(fmt::format("  ({} changes, {:.2f}s)", r.changes.size(), r.seconds)));
     for (const Change& c : r.changes) {
       std::string verb = change_verb(c.kind);
-      std::string painted = c.kind == ChangeKind::Created    ? console.green(fmt::format("{:<9}", verb))
-                            : c.kind == ChangeKind::Removed ? console.red(fmt::format("{:<9}", verb))
-                                                            : console.yellow(fmt::format("{:<9}", verb));
-      console.out(fmt::format("  {} {}{}", painted, c.what, c.detail.empty() ? "" : "  " + console.dim(c.detail)));
+      std::string painted =
+          c.kind == ChangeKind::Created   ? console.green(fmt::format("{:<9}", verb))
+          : c.kind == ChangeKind::Removed ? console.red(fmt::format("{:<9}", verb))
+                                          : console.yellow(fmt::format("{:<9}", verb));
+      console.out(fmt::format("  {} {}{}", painted, c.what,
+                              c.detail.empty() ? "" : "  " + console.dim(c.detail)));
     }
     for (const Check& c : r.checks) {
       c.passed ? ++passed : ++failed;
       if (!c.passed || show_checks)
-        console.out(fmt::format("  {} {}{}", c.passed ? console.green("ok    ") : console.red("FAILED"),
-                                c.name, c.detail.empty() ? "" : ": " + c.detail));
+        console.out(fmt::format("  {} {}{}",
+                                c.passed ? console.green("ok    ") : console.red("FAILED"), c.name,
+                                c.detail.empty() ? "" : ": " + c.detail));
     }
     for (const auto& n : r.notes) console.out("  " + console.yellow("note: ") + n);
     if (r.error) console.out("  " + console.red("error: ") + *r.error);
   }
-  std::string checks = passed + failed == 0 ? std::string()
-                                            : fmt::format("; checks: {} passed, {} failed", passed, failed);
-  console.out(fmt::format("summary: {} ({} changes){}", change_summary(report), report.changes(), checks));
+  std::string checks = passed + failed == 0
+                           ? std::string()
+                           : fmt::format("; checks: {} passed, {} failed", passed, failed);
+  console.out(
+      fmt::format("summary: {} ({} changes){}", change_summary(report), report.changes(), checks));
 }
 
 }  // namespace bootstrap

@@ -1,9 +1,5 @@
 #include "bootstrap/plugin_host.hpp"
 
-#include "bootstrap/digest.hpp"
-#include "bootstrap/system_error.hpp"
-#include "bootstrap/unique_fd.hpp"
-
 #include <fcntl.h>
 
 #include <algorithm>
@@ -12,6 +8,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
+
+#include "bootstrap/digest.hpp"
+#include "bootstrap/system_error.hpp"
+#include "bootstrap/unique_fd.hpp"
 
 namespace bootstrap {
 namespace fs = std::filesystem;
@@ -40,7 +40,8 @@ std::vector<fs::path> PluginHost::search_path(const std::vector<std::string>& cl
   fs::path exe = boost::dll::program_location(ec);
   if (!ec) {
     dirs.push_back(exe.parent_path() / "plugins");  // the build tree
-    // Installed under any prefix: PREFIX/libexec/bootstrap/bootstrap-engine, PREFIX/lib/bootstrap/plugins.
+    // Installed under any prefix: PREFIX/libexec/bootstrap/bootstrap-engine,
+    // PREFIX/lib/bootstrap/plugins.
     dirs.push_back((exe.parent_path() / "../../lib/bootstrap/plugins").lexically_normal());
   }
   if (std::find(dirs.begin(), dirs.end(), fs::path(BOOTSTRAP_INSTALL_PLUGIN_DIR)) == dirs.end())
@@ -72,9 +73,11 @@ std::shared_ptr<const LoadedPlugin> PluginHost::load_file(const fs::path& file) 
                              "; rebuild the plugin against this bootstrap's plugin.hpp");
   std::string toolchain = info.toolchain != nullptr ? info.toolchain : "";
   if (toolchain != kToolchainTag)
-    throw std::runtime_error(file.string() + ": plugin built with " + toolchain + ", but this bootstrap with " +
-                             kToolchainTag + "; rebuild the plugin with the same standard library (g++, or clang++ "
-                             "without -stdlib=libc++, no _GLIBCXX_DEBUG): find_package(bootstrap) sets that up");
+    throw std::runtime_error(
+        file.string() + ": plugin built with " + toolchain + ", but this bootstrap with " +
+        kToolchainTag +
+        "; rebuild the plugin with the same standard library (g++, or clang++ "
+        "without -stdlib=libc++, no _GLIBCXX_DEBUG): find_package(bootstrap) sets that up");
   plugin->name = info.name != nullptr ? info.name : "";
   plugin->version = info.version != nullptr ? info.version : "";
   plugin->summary = info.summary != nullptr ? info.summary : "";
@@ -102,8 +105,8 @@ void PluginHost::load_all() {
       }
       auto [it, inserted] = in_this_dir.emplace(plugin->name, file);
       if (!inserted) {
-        duplicate_[plugin->name] = "two plugins named '" + plugin->name + "': " +
-                                   it->second.string() + " and " + file.string() +
+        duplicate_[plugin->name] = "two plugins named '" + plugin->name +
+                                   "': " + it->second.string() + " and " + file.string() +
                                    "; remove one of them";
         continue;
       }

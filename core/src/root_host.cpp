@@ -109,13 +109,16 @@ void throw_command_failed(const Command& command, const CommandResult& result,
                        : result.exit_status > 128
                            ? "killed by signal " + std::to_string(result.exit_status - 128)
                            : "exit status " + std::to_string(result.exit_status);
-  throw std::runtime_error("command failed (" + status + "): " + command_line(command.argv) +
-                           (tail.empty() ? std::string("\n  (no output)") : "\n  last output:" + tail));
+  throw std::runtime_error(
+      "command failed (" + status + "): " + command_line(command.argv) +
+      (tail.empty() ? std::string("\n  (no output)") : "\n  last output:" + tail));
 }
 
-RootHost::RootHost(std::filesystem::path root, LogSink log) : root_(std::move(root)), log_(std::move(log)) {
+RootHost::RootHost(std::filesystem::path root, LogSink log)
+    : root_(std::move(root)), log_(std::move(log)) {
   root_fd_.reset(open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root_fd_) throw SystemError("open(" + in_quotes(root_.string()) + ", O_PATH|O_DIRECTORY)", errno);
+  if (!root_fd_)
+    throw SystemError("open(" + in_quotes(root_.string()) + ", O_PATH|O_DIRECTORY)", errno);
 }
 
 std::pair<UniqueFd, std::string> RootHost::open_parent(const std::string& path) {
@@ -125,7 +128,8 @@ std::pair<UniqueFd, std::string> RootHost::open_parent(const std::string& path) 
   auto slash = rel.rfind('/');
   std::string parent = slash == std::string::npos ? "/" : "/" + rel.substr(0, slash);
   std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
-  if (base == "." || base == "..") throw std::invalid_argument("bad path in the target: '" + path + "'");
+  if (base == "." || base == "..")
+    throw std::invalid_argument("bad path in the target: '" + path + "'");
   int fd = open_in_root(root_fd_.get(), parent, O_PATH | O_DIRECTORY);
   if (fd < 0) throw SystemError("openat2(" + in_quotes(parent) + ", RESOLVE_IN_ROOT)", errno);
   return {UniqueFd(fd), base};
@@ -189,7 +193,8 @@ std::string RootHost::read_link(const std::string& path) {
 
 std::vector<std::string> RootHost::list_dir(const std::string& path) {
   int fd = open_in_root(root_fd_.get(), path, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) throw SystemError("openat2(" + in_quotes(path) + ", O_DIRECTORY, RESOLVE_IN_ROOT)", errno);
+  if (fd < 0)
+    throw SystemError("openat2(" + in_quotes(path) + ", O_DIRECTORY, RESOLVE_IN_ROOT)", errno);
   DIR* dir = fdopendir(fd);
   if (dir == nullptr) {
     close(fd);
@@ -211,7 +216,8 @@ void RootHost::write_file(const std::string& path, std::string_view content, uns
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string tmp = ".bootstrap-" + std::to_string(rng() % 1000000000) + "-" + base;
   if (tmp.size() > 255) tmp = tmp.substr(0, 255);
-  UniqueFd fd(openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(
+      openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) throw SystemError("openat(" + in_quotes(path) + " temporary, O_CREAT|O_EXCL)", errno);
   try {
     std::size_t done = 0;
@@ -223,7 +229,8 @@ void RootHost::write_file(const std::string& path, std::string_view content, uns
       }
       done += static_cast<std::size_t>(n);
     }
-    if (fchown(fd.get(), uid, gid) != 0) throw SystemError("fchown(" + in_quotes(path) + ")", errno);
+    if (fchown(fd.get(), uid, gid) != 0)
+      throw SystemError("fchown(" + in_quotes(path) + ")", errno);
     if (fchmod(fd.get(), mode) != 0) throw SystemError("fchmod(" + in_quotes(path) + ")", errno);
     if (fsync(fd.get()) != 0) throw SystemError("fsync(" + in_quotes(path) + ")", errno);
     if (renameat(dir.get(), tmp.c_str(), dir.get(), base.c_str()) != 0)
@@ -319,10 +326,11 @@ namespace {
 // Package steps need a Debian system in the target; say so instead of failing on a missing tool.
 void require_dpkg(RootHost& host) {
   if (host.stat("/var/lib/dpkg/status").type == FileType::Regular) return;
-  throw std::runtime_error("the target " + host.root().string() +
-                           " has no dpkg database (/var/lib/dpkg/status): installing Debian packages "
-                           "needs a Debian root; try 'apply --image IMAGE' or 'check', or '--only' "
-                           "to apply the other steps");
+  throw std::runtime_error(
+      "the target " + host.root().string() +
+      " has no dpkg database (/var/lib/dpkg/status): installing Debian packages "
+      "needs a Debian root; try 'apply --image IMAGE' or 'check', or '--only' "
+      "to apply the other steps");
 }
 }  // namespace
 
@@ -347,7 +355,8 @@ std::vector<std::string> RootHost::missing_packages(const std::vector<std::strin
   std::vector<std::string> missing;
   for (const auto& n : names) {
     std::string bare = n.substr(0, n.find('='));
-    if (std::find(installed.begin(), installed.end(), bare) == installed.end()) missing.push_back(n);
+    if (std::find(installed.begin(), installed.end(), bare) == installed.end())
+      missing.push_back(n);
   }
   return missing;
 }

@@ -64,11 +64,13 @@ struct Budget {
 
 void check_size(const YAML::Node& node, const SourceMark& mark, Budget& budget) {
   if (budget.values_left-- == 0)
-    throw ConfigError(mark, "the baseline holds more than " + std::to_string(kMaxValues) +
-                                " values once its aliases are expanded (each *alias repeats its &anchor)");
+    throw ConfigError(
+        mark, "the baseline holds more than " + std::to_string(kMaxValues) +
+                  " values once its aliases are expanded (each *alias repeats its &anchor)");
   if ((node.IsSequence() || node.IsMap()) && node.size() > kMaxEntries)
     throw ConfigError(mark, std::string(node.IsMap() ? "a mapping" : "a list") + " holds at most " +
-                                std::to_string(kMaxEntries) + " entries; this one has " + std::to_string(node.size()));
+                                std::to_string(kMaxEntries) + " entries; this one has " +
+                                std::to_string(node.size()));
 }
 
 Value convert(const YAML::Node& node, const std::string& file, int depth, Budget& budget) {
@@ -95,14 +97,12 @@ Value convert(const YAML::Node& node, const std::string& file, int depth, Budget
       std::set<std::string> seen;
       for (const auto& kv : node) {
         SourceMark key_mark = mark_of(file, kv.first.Mark());
-        if (!kv.first.IsScalar())
-          throw ConfigError(key_mark, "mapping keys must be plain strings");
+        if (!kv.first.IsScalar()) throw ConfigError(key_mark, "mapping keys must be plain strings");
         const std::string& key = kv.first.Scalar();
         if (std::size_t at = first_control_character(key); at != std::string::npos)
           throw ConfigError(key_mark, "a key must not hold control characters (" +
                                           describe_control_character(key, at) + ")");
-        if (!seen.insert(key).second)
-          throw ConfigError(key_mark, "duplicate key '" + key + "'");
+        if (!seen.insert(key).second) throw ConfigError(key_mark, "duplicate key '" + key + "'");
         entries.emplace_back(key, convert(kv.second, file, depth + 1, budget));
         key_marks.push_back(key_mark);
       }
@@ -139,10 +139,9 @@ void check_nesting(std::string_view s, const std::string& file) {
 
 Value parse_yaml(std::string_view content, const std::string& file) {
   if (content.size() > kMaxBaselineBytes)
-    throw ConfigError(SourceMark{file, 1, 1},
-                      "file is " + std::to_string(content.size() >> 20) +
-                          " MiB; a baseline may be at most " +
-                          std::to_string(kMaxBaselineBytes >> 20) + " MiB");
+    throw ConfigError(SourceMark{file, 1, 1}, "file is " + std::to_string(content.size() >> 20) +
+                                                  " MiB; a baseline may be at most " +
+                                                  std::to_string(kMaxBaselineBytes >> 20) + " MiB");
   if (auto bad = invalid_utf8(content, file))
     throw ConfigError(*bad, "not UTF-8 text (invalid byte sequence here)");
   if (content.find('\0') != std::string_view::npos)

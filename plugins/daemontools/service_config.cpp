@@ -93,9 +93,9 @@ DaemontoolsConfig parse_daemontools(const bootstrap::StepConfig& step) {
   const Value& root = step.config;
   if (root.is_null()) return out;  // "- daemontools:" alone: the supervisor, no service of its own
   Fields f(root, "daemontools");
-  pyplug::PackageSource source = pyplug::parse_package_source(
-      f, root, step, "Debian's daemontools and daemontools-run",
-      "the package that brings svscan and supervise");
+  pyplug::PackageSource source =
+      pyplug::parse_package_source(f, root, step, "Debian's daemontools and daemontools-run",
+                                   "the package that brings svscan and supervise");
   if (source.repo) {
     out.repo = source.repo;
     out.packages = {source.package};

@@ -20,9 +20,11 @@ class Greeting final : public bootstrap::Plugin {
     bootstrap::Fields f(step.config, "greeting");
     if (const bootstrap::Value* to = f.optional("to")) {
       to_ = to->as_string("'to'");
-      if (to_.empty() || to_.find('\n') != std::string::npos) throw to->error("'to' must be one line of text");
+      if (to_.empty() || to_.find('\n') != std::string::npos)
+        throw to->error("'to' must be one line of text");
     }
-    if (const bootstrap::Value* mode = f.optional("mode")) mode_ = bootstrap::parse_mode(*mode, "'mode'");
+    if (const bootstrap::Value* mode = f.optional("mode"))
+      mode_ = bootstrap::parse_mode(*mode, "'mode'");
     f.finish();  // an unknown key is an error naming the nearest known one
   }
 
@@ -54,4 +56,5 @@ class Greeting final : public bootstrap::Plugin {
 
 }  // namespace
 
-BOOTSTRAP_PLUGIN(Greeting, "greeting", "1.0.0", "writes /etc/greeting and proves it greets whom it should")
+BOOTSTRAP_PLUGIN(Greeting, "greeting", "1.0.0",
+                 "writes /etc/greeting and proves it greets whom it should")

@@ -20,11 +20,16 @@ std::string octal(unsigned mode) {
 
 std::string type_name(FileType t) {
   switch (t) {
-    case FileType::Missing: return "missing";
-    case FileType::Regular: return "a file";
-    case FileType::Directory: return "a directory";
-    case FileType::Symlink: return "a symlink";
-    case FileType::Other: return "a special file";
+    case FileType::Missing:
+      return "missing";
+    case FileType::Regular:
+      return "a file";
+    case FileType::Directory:
+      return "a directory";
+    case FileType::Symlink:
+      return "a symlink";
+    case FileType::Other:
+      return "a special file";
   }
   return "?";
 }
@@ -103,10 +108,12 @@ class Fslayout final : public Plugin {
       FileStat st = host.stat(d.path);
       if (st.type == FileType::Missing) {
         host.make_dir(d.path, d.own.mode, ids.uid, ids.gid);
-        out.push_back({ChangeKind::Created, d.path, "directory " + octal(d.own.mode) + " " + d.own.owner + ":" + d.own.group});
+        out.push_back({ChangeKind::Created, d.path,
+                       "directory " + octal(d.own.mode) + " " + d.own.owner + ":" + d.own.group});
       } else if (st.type != FileType::Directory) {
-        throw std::runtime_error(d.own.mark.str() + ": " + d.path + " is " + type_name(st.type) +
-                                 " in the target, not a directory; list it under 'absent' to replace it");
+        throw std::runtime_error(
+            d.own.mark.str() + ": " + d.path + " is " + type_name(st.type) +
+            " in the target, not a directory; list it under 'absent' to replace it");
       } else {
         converge_metadata(host, d.path, st, ids, d.own.mode, out);
       }
@@ -117,10 +124,13 @@ class Fslayout final : public Plugin {
       FileStat st = host.stat(f.path);
       if (st.type == FileType::Missing) {
         host.write_file(f.path, f.content, f.own.mode, ids.uid, ids.gid);
-        out.push_back({ChangeKind::Created, f.path, "file " + octal(f.own.mode) + " " + f.own.owner + ":" + f.own.group + ", " + std::to_string(f.content.size()) + " bytes"});
+        out.push_back({ChangeKind::Created, f.path,
+                       "file " + octal(f.own.mode) + " " + f.own.owner + ":" + f.own.group + ", " +
+                           std::to_string(f.content.size()) + " bytes"});
       } else if (st.type != FileType::Regular) {
-        throw std::runtime_error(f.own.mark.str() + ": " + f.path + " is " + type_name(st.type) +
-                                 " in the target, not a file; list it under 'absent' to replace it");
+        throw std::runtime_error(
+            f.own.mark.str() + ": " + f.path + " is " + type_name(st.type) +
+            " in the target, not a file; list it under 'absent' to replace it");
       } else if (host.read_file(f.path) != f.content) {
         host.write_file(f.path, f.content, f.own.mode, ids.uid, ids.gid);
         out.push_back({ChangeKind::Modified, f.path, "content"});
@@ -135,8 +145,9 @@ class Fslayout final : public Plugin {
         host.make_symlink(l.path, l.target);
         out.push_back({ChangeKind::Created, l.path, "symlink -> " + l.target});
       } else if (st.type != FileType::Symlink) {
-        throw std::runtime_error(l.mark.str() + ": " + l.path + " is " + type_name(st.type) +
-                                 " in the target, not a symlink; list it under 'absent' to replace it");
+        throw std::runtime_error(
+            l.mark.str() + ": " + l.path + " is " + type_name(st.type) +
+            " in the target, not a symlink; list it under 'absent' to replace it");
       } else if (std::string old = host.read_link(l.path); old != l.target) {
         host.remove(l.path);
         host.make_symlink(l.path, l.target);
@@ -167,7 +178,9 @@ class Fslayout final : public Plugin {
       std::string target = st.type == FileType::Symlink ? host.read_link(l.path) : "";
       bool ok = st.type == FileType::Symlink && target == l.target;
       checks.push_back({l.path + " -> " + l.target, ok,
-                        ok ? "" : st.type == FileType::Symlink ? "points to " + target : "it is " + type_name(st.type)});
+                        ok                             ? ""
+                        : st.type == FileType::Symlink ? "points to " + target
+                                                       : "it is " + type_name(st.type)});
     }
     return checks;
   }
@@ -175,7 +188,9 @@ class Fslayout final : public Plugin {
  private:
   Check check_node(Host& host, const std::string& path, FileType type, const Ownership& own,
                    const std::string* content) {
-    Check c{path + " is " + type_name(type) + " " + octal(own.mode) + " " + own.owner + ":" + own.group, false, ""};
+    Check c{
+        path + " is " + type_name(type) + " " + octal(own.mode) + " " + own.owner + ":" + own.group,
+        false, ""};
     FileStat st = host.stat(path);
     if (st.type != type) {
       c.detail = "it is " + type_name(st.type);
@@ -200,7 +215,8 @@ class Fslayout final : public Plugin {
     if (auto existing = host.group(g.name)) {
       if (g.gid && existing->id != *g.gid)
         throw std::runtime_error(g.mark.str() + ": group '" + g.name + "' exists with gid " +
-                                 std::to_string(existing->id) + ", the baseline wants " + std::to_string(*g.gid));
+                                 std::to_string(existing->id) + ", the baseline wants " +
+                                 std::to_string(*g.gid));
       return;
     }
     std::vector<Account> groups = bootstrap::parse_group(text);
@@ -209,7 +225,8 @@ class Fslayout final : public Plugin {
     if (g.gid) {
       for (const auto& other : groups)
         if (other.id == *g.gid)
-          throw std::runtime_error(g.mark.str() + ": gid " + std::to_string(*g.gid) + " is taken by group '" + other.name + "'");
+          throw std::runtime_error(g.mark.str() + ": gid " + std::to_string(*g.gid) +
+                                   " is taken by group '" + other.name + "'");
       a.id = *g.gid;
     } else {
       a.id = first_free(groups);
@@ -217,10 +234,12 @@ class Fslayout final : public Plugin {
     ensure_parents(host, "/etc/group", out);
     FileStat st = host.stat("/etc/group");
     unsigned mode = st.type == FileType::Regular ? st.mode : 0644;
-    host.write_file("/etc/group", add_line(text, g.name + ":x:" + std::to_string(a.id) + ":"), mode, st.uid, st.gid);
+    host.write_file("/etc/group", add_line(text, g.name + ":x:" + std::to_string(a.id) + ":"), mode,
+                    st.uid, st.gid);
     if (auto shadow = host.read_file("/etc/gshadow")) {
       FileStat sst = host.stat("/etc/gshadow");
-      host.write_file("/etc/gshadow", add_line(*shadow, g.name + ":!::"), sst.mode, sst.uid, sst.gid);
+      host.write_file("/etc/gshadow", add_line(*shadow, g.name + ":!::"), sst.mode, sst.uid,
+                      sst.gid);
     }
     out.push_back({ChangeKind::Created, "group " + g.name, "gid " + std::to_string(a.id)});
   }
@@ -243,7 +262,8 @@ class Fslayout final : public Plugin {
     if (st.type == FileType::Directory) return;
     if (st.type == FileType::Symlink) return;  // resolved inside the root when used
     if (st.type != FileType::Missing)
-      throw std::runtime_error(parent + " is " + type_name(st.type) + " in the target, not a directory");
+      throw std::runtime_error(parent + " is " + type_name(st.type) +
+                               " in the target, not a directory");
     ensure_parents(host, parent, out);
     host.make_dir(parent, 0755, 0, 0);
     out.push_back({ChangeKind::Created, parent, "directory 0755 root:root (parent)"});
@@ -255,5 +275,6 @@ class Fslayout final : public Plugin {
 }  // namespace
 }  // namespace fslayout
 
-BOOTSTRAP_PLUGIN(fslayout::Fslayout, "fslayout", "1.0.0",
-                 "directories, files, symlinks, absent paths and groups, with owner, group and mode")
+BOOTSTRAP_PLUGIN(
+    fslayout::Fslayout, "fslayout", "1.0.0",
+    "directories, files, symlinks, absent paths and groups, with owner, group and mode")

@@ -17,7 +17,8 @@ constexpr std::size_t kMaxFileBytes = 16u << 20;
 bool valid_account_name(const std::string& name) {
   if (name.empty() || name.size() > 32) return false;
   for (char c : name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
   return name.front() != '-';
 }
 
@@ -27,28 +28,32 @@ Ownership parse_ownership(Fields& f, unsigned default_mode, const Value& where) 
   own.mark = where.mark();
   if (const Value* v = f.optional("owner")) {
     own.owner = v->as_string("'owner'");
-    if (!valid_account_name(own.owner)) throw v->error("'owner' is not a valid user name: '" + own.owner + "'");
+    if (!valid_account_name(own.owner))
+      throw v->error("'owner' is not a valid user name: '" + own.owner + "'");
   }
   if (const Value* v = f.optional("group")) {
     own.group = v->as_string("'group'");
-    if (!valid_account_name(own.group)) throw v->error("'group' is not a valid group name: '" + own.group + "'");
+    if (!valid_account_name(own.group))
+      throw v->error("'group' is not a valid group name: '" + own.group + "'");
   }
   if (const Value* v = f.optional("mode")) own.mode = bootstrap::parse_mode(*v, "'mode'");
   return own;
 }
-
 
 }  // namespace
 
 LayoutConfig parse_layout(const bootstrap::StepConfig& step) {
   LayoutConfig out;
   const Value& root = step.config;
-  if (root.is_null()) throw root.error("fslayout needs a mapping with directories, files, symlinks, absent or groups");
+  if (root.is_null())
+    throw root.error(
+        "fslayout needs a mapping with directories, files, symlinks, absent or groups");
   Fields top(root, "fslayout");
   std::map<std::string, bootstrap::SourceMark> seen;
   auto claim = [&](const std::string& path, const Value& where) {
     auto [it, inserted] = seen.emplace(path, where.mark());
-    if (!inserted) throw where.error("path '" + path + "' is already declared at " + it->second.str());
+    if (!inserted)
+      throw where.error("path '" + path + "' is already declared at " + it->second.str());
   };
 
   if (const Value* groups = top.optional("groups")) {
@@ -58,7 +63,8 @@ LayoutConfig parse_layout(const bootstrap::StepConfig& step) {
       spec.mark = g.mark();
       const Value& name = f.required("name");
       spec.name = name.as_string("'name'");
-      if (!valid_account_name(spec.name)) throw name.error("not a valid group name: '" + spec.name + "'");
+      if (!valid_account_name(spec.name))
+        throw name.error("not a valid group name: '" + spec.name + "'");
       if (const Value* gid = f.optional("gid")) {
         auto n = gid->as_int("'gid'");
         if (n < 0 || n > 65533) throw gid->error("'gid' must be between 0 and 65533");
@@ -92,8 +98,12 @@ LayoutConfig parse_layout(const bootstrap::StepConfig& step) {
       const Value* content = f.optional("content");
       const Value* source = f.optional("source");
       if ((content != nullptr) == (source != nullptr))
-        throw d.error("a file needs exactly one of 'content' (inline text) or 'source' (a file next to the baseline)");
-      spec.content = content != nullptr ? content->as_string("'content'") : bootstrap::read_baseline_file(step, *source, "'source'", kMaxFileBytes);
+        throw d.error(
+            "a file needs exactly one of 'content' (inline text) or 'source' (a file next to the "
+            "baseline)");
+      spec.content = content != nullptr
+                         ? content->as_string("'content'")
+                         : bootstrap::read_baseline_file(step, *source, "'source'", kMaxFileBytes);
       spec.own = parse_ownership(f, 0644, d);
       f.finish();
       out.files.push_back(spec);
@@ -131,7 +141,8 @@ LayoutConfig parse_layout(const bootstrap::StepConfig& step) {
   top.finish();
   if (out.groups.empty() && out.directories.empty() && out.files.empty() && out.symlinks.empty() &&
       out.absent.empty())
-    throw root.error("fslayout declares nothing: give directories, files, symlinks, absent or groups");
+    throw root.error(
+        "fslayout declares nothing: give directories, files, symlinks, absent or groups");
   return out;
 }
 

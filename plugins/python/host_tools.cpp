@@ -10,10 +10,14 @@ namespace pyplug {
 using namespace bootstrap;
 
 std::map<std::string, std::string> python_env() {
-  return {{"PYTHONDONTWRITEBYTECODE", "1"},     {"PYTHONNOUSERSITE", "1"},
-          {"PIP_NO_CACHE_DIR", "1"},            {"PIP_DISABLE_PIP_VERSION_CHECK", "1"},
-          {"PIP_NO_INPUT", "1"},                {"PIP_ROOT_USER_ACTION", "ignore"},
-          {"SOURCE_DATE_EPOCH", "315532800"},   {"LC_ALL", "C.UTF-8"},
+  return {{"PYTHONDONTWRITEBYTECODE", "1"},
+          {"PYTHONNOUSERSITE", "1"},
+          {"PIP_NO_CACHE_DIR", "1"},
+          {"PIP_DISABLE_PIP_VERSION_CHECK", "1"},
+          {"PIP_NO_INPUT", "1"},
+          {"PIP_ROOT_USER_ACTION", "ignore"},
+          {"SOURCE_DATE_EPOCH", "315532800"},
+          {"LC_ALL", "C.UTF-8"},
           {"DEBIAN_FRONTEND", "noninteractive"}};
 }
 
@@ -24,9 +28,11 @@ std::string describe_failure(const std::vector<std::string>& argv, const Command
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   // The last 15 lines say why; the rest is progress.
   std::size_t pos = tail.size();
-  for (int lines = 0; pos != std::string::npos && pos > 0 && lines < 15; ++lines) pos = tail.rfind('\n', pos - 1);
+  for (int lines = 0; pos != std::string::npos && pos > 0 && lines < 15; ++lines)
+    pos = tail.rfind('\n', pos - 1);
   if (pos != std::string::npos && pos > 0) tail = "..." + tail.substr(pos);
-  return "`" + cmd + "` exited with status " + std::to_string(r.exit_status) + (tail.empty() ? "" : ":\n" + tail);
+  return "`" + cmd + "` exited with status " + std::to_string(r.exit_status) +
+         (tail.empty() ? "" : ":\n" + tail);
 }
 
 CommandResult run_checked(Host& host, const std::vector<std::string>& argv,
@@ -96,11 +102,11 @@ void ensure_apt_lists(Host& host) {
   CommandResult r = host.run(c);
   std::string failed = describe_apt_fetch_failures(apt_fetch_failures(r.output), {});
   if (!r.ok() || !failed.empty())
-    throw std::runtime_error("the target has no apt package lists and `apt-get update` failed (no network during "
-                             "apply? the fetch phase should have prepared them): " +
-                             (failed.empty() ? describe_failure(argv, r) : failed));
+    throw std::runtime_error(
+        "the target has no apt package lists and `apt-get update` failed (no network during "
+        "apply? the fetch phase should have prepared them): " +
+        (failed.empty() ? describe_failure(argv, r) : failed));
 }
-
 
 AptRepo parse_apt_repo(const Value& line, const Value& key_value, const bootstrap::StepConfig& step,
                        const std::string& name) {
@@ -111,14 +117,16 @@ AptRepo parse_apt_repo(const Value& line, const Value& key_value, const bootstra
   std::string word;
   in >> word;
   if (word != "deb")
-    throw line.error("'repository' must be a one-line apt source: \"deb [options] URI suite [components]\"");
+    throw line.error(
+        "'repository' must be a one-line apt source: \"deb [options] URI suite [components]\"");
   std::string options;
   std::string rest;
   std::getline(in, rest);
   rest.erase(0, rest.find_first_not_of(' '));
   if (!rest.empty() && rest.front() == '[') {
     auto close = rest.find(']');
-    if (close == std::string::npos) throw line.error("'repository' has an unclosed '[' in its options");
+    if (close == std::string::npos)
+      throw line.error("'repository' has an unclosed '[' in its options");
     std::istringstream opts(rest.substr(1, close - 1));
     std::string opt;
     while (opts >> opt)
@@ -128,16 +136,21 @@ AptRepo parse_apt_repo(const Value& line, const Value& key_value, const bootstra
   std::istringstream fields(rest);
   std::vector<std::string> parts;
   while (fields >> word) parts.push_back(word);
-  if (parts.size() < 2) throw line.error("'repository' needs a URI and a suite after 'deb': \"deb URI suite [components]\"");
-  if (parts[0].find(':') == std::string::npos) throw line.error("'repository' URI '" + parts[0] + "' has no scheme (http:, https:, file:)");
+  if (parts.size() < 2)
+    throw line.error(
+        "'repository' needs a URI and a suite after 'deb': \"deb URI suite [components]\"");
+  if (parts[0].find(':') == std::string::npos)
+    throw line.error("'repository' URI '" + parts[0] + "' has no scheme (http:, https:, file:)");
   if (parts[1].back() != '/' && parts.size() < 3)
-    throw line.error("'repository' needs a component after the suite (or a flat suite ending in '/')");
+    throw line.error(
+        "'repository' needs a component after the suite (or a flat suite ending in '/')");
 
   repo.key_source = bootstrap::baseline_file(step, key_value, "'key'");
   repo.key = bootstrap::read_baseline_file(step, key_value, "'key'", 1 << 20);
   bool armored = repo.key.rfind("-----BEGIN PGP PUBLIC KEY BLOCK-----", 0) == 0;
   if (!armored && (repo.key.empty() || !(static_cast<unsigned char>(repo.key[0]) & 0x80)))
-    throw key_value.error("'key' is neither an ASCII-armored (.asc) nor a binary (.gpg) OpenPGP public key");
+    throw key_value.error(
+        "'key' is neither an ASCII-armored (.asc) nor a binary (.gpg) OpenPGP public key");
   repo.key_path = "/etc/apt/keyrings/" + name + (armored ? ".asc" : ".gpg");
   repo.deb_line = "deb [signed-by=" + repo.key_path + options + "]";
   for (const auto& p : parts) repo.deb_line += " " + p;
@@ -163,15 +176,22 @@ bool install_apt_repo(Host& host, const AptRepo& repo, Outcome& out) {
 }
 
 void update_one_source(Host& host, const AptRepo& repo) {
-  std::vector<std::string> argv = {"apt-get", "update", "-q",
-                                   "-o", "Dir::Etc::sourcelist=" + repo.list_path(),
-                                   "-o", "Dir::Etc::sourceparts=-",
-                                   "-o", "APT::Get::List-Cleanup=0"};
+  std::vector<std::string> argv = {"apt-get",
+                                   "update",
+                                   "-q",
+                                   "-o",
+                                   "Dir::Etc::sourcelist=" + repo.list_path(),
+                                   "-o",
+                                   "Dir::Etc::sourceparts=-",
+                                   "-o",
+                                   "APT::Get::List-Cleanup=0"};
   Command c;
   c.argv = argv;
   CommandResult r = host.run(c);
-  std::string failed = describe_apt_fetch_failures(apt_fetch_failures(r.output), {{repo.name, repo.deb_line}});
-  if (!failed.empty()) throw std::runtime_error("cannot read the package list of " + repo.name + ": " + failed);
+  std::string failed =
+      describe_apt_fetch_failures(apt_fetch_failures(r.output), {{repo.name, repo.deb_line}});
+  if (!failed.empty())
+    throw std::runtime_error("cannot read the package list of " + repo.name + ": " + failed);
   if (!r.ok())
     throw std::runtime_error("cannot read the package list of " + repo.name + " (" + repo.deb_line +
                              "): " + describe_failure(argv, r));
@@ -216,7 +236,8 @@ void install_missing_packages(bootstrap::Host& host, const std::vector<std::stri
   ensure_apt_lists(host);
   host.install_packages(missing, false);
   for (const auto& p : missing)
-    out.push_back({bootstrap::ChangeKind::Created, "package " + p, installed_version(host, p).value_or("")});
+    out.push_back(
+        {bootstrap::ChangeKind::Created, "package " + p, installed_version(host, p).value_or("")});
 }
 
 }  // namespace pyplug

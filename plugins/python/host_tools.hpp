@@ -18,7 +18,8 @@ std::map<std::string, std::string> python_env();
 // Runs argv in the target; throws "`argv` exited with status N: <output tail>" unless it succeeds.
 bootstrap::CommandResult run_checked(bootstrap::Host& host, const std::vector<std::string>& argv,
                                      const std::map<std::string, std::string>& env = {});
-std::string describe_failure(const std::vector<std::string>& argv, const bootstrap::CommandResult& r);
+std::string describe_failure(const std::vector<std::string>& argv,
+                             const bootstrap::CommandResult& r);
 
 // VERSION_CODENAME from the target's /etc/os-release ("bookworm"), or "this release".
 std::string release_name(bootstrap::Host& host);
@@ -43,7 +44,8 @@ void ensure_apt_lists(bootstrap::Host& host);
 //   /etc/apt/sources.list.d/<name>.list deb_line + "\n", signed-by pointing at that key
 struct AptRepo {
   std::string name;
-  std::string deb_line;    // already rewritten: "deb [signed-by=/etc/apt/keyrings/<name>.asc] URI suite comp"
+  std::string
+      deb_line;  // already rewritten: "deb [signed-by=/etc/apt/keyrings/<name>.asc] URI suite comp"
   std::string key_path;    // in the target
   std::string key_source;  // on the machine running bootstrap (absolute)
   std::string key;         // its content
@@ -68,6 +70,5 @@ struct PackageSource {
 PackageSource parse_package_source(bootstrap::Fields& f, const bootstrap::Value& step_value,
                                    const bootstrap::StepConfig& step, const std::string& distro,
                                    const std::string& package_role);
-
 
 }  // namespace pyplug

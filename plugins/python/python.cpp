@@ -16,7 +16,8 @@ namespace {
 // Debian packages a stdlib module needs beyond python3 itself.
 std::string package_for_module(const std::string& module) {
   if (module == "venv" || module == "ensurepip") return "python3-venv";
-  if (module == "tkinter" || module == "turtle" || module == "idlelib" || module == "turtledemo") return "python3-tk";
+  if (module == "tkinter" || module == "turtle" || module == "idlelib" || module == "turtledemo")
+    return "python3-tk";
   if (module == "distutils") return "python3-distutils";
   if (module == "lib2to3") return "python3-lib2to3";
   return "";
@@ -36,7 +37,7 @@ const char* kProbe =
 struct Probe {
   std::optional<Version> version;
   std::vector<std::pair<std::string, std::string>> modules;  // name, "ok" or the error
-  std::string error;                                        // the interpreter did not run
+  std::string error;                                         // the interpreter did not run
 };
 
 class Python final : public Plugin {
@@ -46,7 +47,8 @@ class Python final : public Plugin {
     if (root.is_null()) return;  // "- python:" alone: Debian's python3, any version
     Fields f(root, "python");
     if (const Value* v = f.optional("version")) constraint_ = Constraint::parse(*v, "'version'");
-    if (const Value* v = f.optional("interpreter")) interpreter_ = parse_absolute_path(*v, "'interpreter'");
+    if (const Value* v = f.optional("interpreter"))
+      interpreter_ = parse_absolute_path(*v, "'interpreter'");
     if (const Value* v = f.optional("recommends")) recommends_ = v->as_bool("'recommends'");
     if (const Value* v = f.optional("modules")) {
       modules_.clear();
@@ -63,14 +65,14 @@ class Python final : public Plugin {
       }
     }
 
-    PackageSource source = parse_package_source(f, root, step, "Debian's python3",
-                                                "the interpreter's package name");
+    PackageSource source =
+        parse_package_source(f, root, step, "Debian's python3", "the interpreter's package name");
     f.finish();
     if (!source.repo) {
       packages_ = {"python3"};
       for (const auto& m : modules_)
-        if (auto p = package_for_module(m.substr(0, m.find('.'))); !p.empty() &&
-            std::find(packages_.begin(), packages_.end(), p) == packages_.end())
+        if (auto p = package_for_module(m.substr(0, m.find('.')));
+            !p.empty() && std::find(packages_.begin(), packages_.end(), p) == packages_.end())
           packages_.push_back(p);
       return;
     }
@@ -102,34 +104,41 @@ class Python final : public Plugin {
       }
       host.install_packages(missing, recommends_);
       for (const auto& p : missing)
-        out.push_back({ChangeKind::Created, "package " + p, installed_version(host, p).value_or("")});
+        out.push_back(
+            {ChangeKind::Created, "package " + p, installed_version(host, p).value_or("")});
     }
     Probe probe = run_probe(host, {});
     if (!probe.version) throw std::runtime_error(probe.error);
-    if (!constraint_.matches(*probe.version)) throw std::runtime_error(mismatch(host, *probe.version));
+    if (!constraint_.matches(*probe.version))
+      throw std::runtime_error(mismatch(host, *probe.version));
   }
 
   std::vector<Check> verify(Host& host) override {
     std::vector<Check> checks;
     Probe probe = run_probe(host, modules_);
-    Check version{interpreter_ + " is Python " + (constraint_.any() ? "(any version)" : constraint_.text()), false, ""};
+    Check version{
+        interpreter_ + " is Python " + (constraint_.any() ? "(any version)" : constraint_.text()),
+        false, ""};
     if (!probe.version) {
       version.detail = probe.error;
       checks.push_back(version);
       return checks;
     }
     version.passed = constraint_.matches(*probe.version);
-    version.detail = version.passed ? "Python " + probe.version->str() : mismatch(host, *probe.version);
+    version.detail =
+        version.passed ? "Python " + probe.version->str() : mismatch(host, *probe.version);
     version.headline = true;
     checks.push_back(version);
     for (const auto& [name, result] : probe.modules)
-      checks.push_back({interpreter_ + " imports " + name, result == "ok", result == "ok" ? "" : result});
+      checks.push_back(
+          {interpreter_ + " imports " + name, result == "ok", result == "ok" ? "" : result});
     return checks;
   }
 
  private:
   std::string mismatch(Host& host, const Version& found) const {
-    return release_name(host) + " has Python " + found.str() + ", the baseline wants " + constraint_.text();
+    return release_name(host) + " has Python " + found.str() + ", the baseline wants " +
+           constraint_.text();
   }
 
   Probe run_probe(Host& host, const std::vector<std::string>& modules) const {
@@ -170,5 +179,6 @@ class Python final : public Plugin {
 }  // namespace
 }  // namespace pyplug
 
-BOOTSTRAP_PLUGIN(pyplug::Python, "python", "1.0.0",
-                 "a Python interpreter (Debian's or the organisation's) at a wanted version, with its modules")
+BOOTSTRAP_PLUGIN(
+    pyplug::Python, "python", "1.0.0",
+    "a Python interpreter (Debian's or the organisation's) at a wanted version, with its modules")

@@ -61,7 +61,8 @@ std::string Version::str() const {
 
 std::optional<Version> parse_version(std::string_view text) {
   auto colon = text.find(':');  // Debian epoch "1:2.3"
-  if (colon != std::string_view::npos && colon < text.find_first_of(".-")) text.remove_prefix(colon + 1);
+  if (colon != std::string_view::npos && colon < text.find_first_of(".-"))
+    text.remove_prefix(colon + 1);
   std::size_t i = 0;
   while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   Version v;
@@ -104,7 +105,9 @@ Constraint Constraint::parse(std::string_view text) {
       clause.op = Clause::Op::Series;
     }
     auto v = parse_exact(item);
-    if (!v) throw std::invalid_argument("'" + std::string(item) + "' is not a version (like 3.11 or 3.9.2)");
+    if (!v)
+      throw std::invalid_argument("'" + std::string(item) +
+                                  "' is not a version (like 3.11 or 3.9.2)");
     clause.version = *v;
     c.clauses_.push_back(clause);
     if (comma == std::string_view::npos) break;
@@ -128,13 +131,27 @@ bool Constraint::matches(const Version& v) const {
     int cmp = compare(v, c.version);
     bool ok = false;
     switch (c.op) {
-      case Clause::Op::Series: ok = has_prefix(v, c.version); break;
-      case Clause::Op::Eq: ok = cmp == 0; break;
-      case Clause::Op::Ne: ok = cmp != 0; break;
-      case Clause::Op::Ge: ok = cmp >= 0; break;
-      case Clause::Op::Gt: ok = cmp > 0; break;
-      case Clause::Op::Le: ok = cmp <= 0; break;
-      case Clause::Op::Lt: ok = cmp < 0; break;
+      case Clause::Op::Series:
+        ok = has_prefix(v, c.version);
+        break;
+      case Clause::Op::Eq:
+        ok = cmp == 0;
+        break;
+      case Clause::Op::Ne:
+        ok = cmp != 0;
+        break;
+      case Clause::Op::Ge:
+        ok = cmp >= 0;
+        break;
+      case Clause::Op::Gt:
+        ok = cmp > 0;
+        break;
+      case Clause::Op::Le:
+        ok = cmp <= 0;
+        break;
+      case Clause::Op::Lt:
+        ok = cmp < 0;
+        break;
     }
     if (!ok) return false;
   }

@@ -21,13 +21,16 @@ struct PipConfig {
 
 bool valid_url(const std::string& u) {
   for (const char* scheme : {"http://", "https://", "file://"})
-    if (u.rfind(scheme, 0) == 0 && u.size() > std::string(scheme).size()) return u.find_first_of(" \t\n") == std::string::npos;
+    if (u.rfind(scheme, 0) == 0 && u.size() > std::string(scheme).size())
+      return u.find_first_of(" \t\n") == std::string::npos;
   return false;
 }
 
 std::string url_of(const Value& v, std::string_view what) {
   std::string u = v.as_string(what);
-  if (!valid_url(u)) throw v.error(std::string(what) + " must be an http://, https:// or file:// URL, not '" + u + "'");
+  if (!valid_url(u))
+    throw v.error(std::string(what) + " must be an http://, https:// or file:// URL, not '" + u +
+                  "'");
   return u;
 }
 
@@ -51,18 +54,22 @@ class Setuptools final : public Plugin {
     const Value& root = step.config;
     if (root.is_null()) return;
     Fields f(root, "setuptools");
-    if (const Value* v = f.optional("setuptools")) constraint_ = Constraint::parse(*v, "'setuptools'");
+    if (const Value* v = f.optional("setuptools"))
+      constraint_ = Constraint::parse(*v, "'setuptools'");
     if (const Value* v = f.optional("pip")) {
       Fields p(*v, "'pip'");
       PipConfig pc;
       if (const Value* u = p.optional("index_url")) pc.index_url = url_of(*u, "'index_url'");
       if (const Value* u = p.optional("extra_index_urls"))
-        for (const Value& item : u->as_list("'extra_index_urls'")) pc.extra_index_urls.push_back(url_of(item, "an extra index URL"));
+        for (const Value& item : u->as_list("'extra_index_urls'"))
+          pc.extra_index_urls.push_back(url_of(item, "an extra index URL"));
       if (const Value* u = p.optional("trusted_hosts"))
         for (const Value& item : u->as_list("'trusted_hosts'")) {
           std::string h = item.as_string("a trusted host");
           if (h.empty() || h.find_first_of(" /\t") != std::string::npos)
-            throw item.error("a trusted host is a host name (\"pypi.example.org\" or \"host:port\"), not '" + h + "'");
+            throw item.error(
+                "a trusted host is a host name (\"pypi.example.org\" or \"host:port\"), not '" + h +
+                "'");
           pc.trusted_hosts.push_back(h);
         }
       p.finish();
@@ -75,15 +82,20 @@ class Setuptools final : public Plugin {
         venv.path = parse_absolute_path(vf.required("path"), "'path'");
         if (venv.path == "/") throw vf.required("path").error("a venv cannot be '/'");
         for (const Venv& other : venvs_)
-          if (other.path == venv.path) throw vf.required("path").error("venv '" + venv.path + "' is declared twice");
-        if (const Value* py = vf.optional("python")) venv.python = parse_absolute_path(*py, "'python'");
+          if (other.path == venv.path)
+            throw vf.required("path").error("venv '" + venv.path + "' is declared twice");
+        if (const Value* py = vf.optional("python"))
+          venv.python = parse_absolute_path(*py, "'python'");
         if (const Value* pk = vf.optional("packages"))
-          for (const Value& r : pk->as_list("'packages'")) venv.packages.push_back(parse_requirement(r));
+          for (const Value& r : pk->as_list("'packages'"))
+            venv.packages.push_back(parse_requirement(r));
         if (const Value* fl = vf.optional("find_links")) {
           venv.find_links_dir = fl->as_string("'find_links'");
           venv.find_links = read_find_links(*fl, step);
         } else if (!venv.packages.empty() && !(pip_ && !pip_->index_url.empty())) {
-          throw item.error("venv '" + venv.path + "' lists packages but has no 'find_links' folder and no 'pip: index_url' to get them from");
+          throw item.error("venv '" + venv.path +
+                           "' lists packages but has no 'find_links' folder and no 'pip: "
+                           "index_url' to get them from");
         }
         vf.finish();
         venvs_.push_back(std::move(venv));
@@ -104,7 +116,8 @@ class Setuptools final : public Plugin {
       ensure_apt_lists(host);
       host.install_packages(missing, false);
       for (const auto& p : missing)
-        out.push_back({ChangeKind::Created, "package " + p, installed_version(host, p).value_or("")});
+        out.push_back(
+            {ChangeKind::Created, "package " + p, installed_version(host, p).value_or("")});
     }
     if (auto found = setuptools_version(host); !found) {
       throw std::runtime_error("/usr/bin/python3 cannot import setuptools: " + setuptools_error_);
@@ -116,7 +129,8 @@ class Setuptools final : public Plugin {
       auto old = host.read_file("/etc/pip.conf");
       if (old != content || host.stat("/etc/pip.conf").mode != 0644) {
         host.write_file("/etc/pip.conf", content, 0644, 0, 0);
-        out.push_back({old ? ChangeKind::Modified : ChangeKind::Created, "/etc/pip.conf", "index " + pip_->index_url});
+        out.push_back({old ? ChangeKind::Modified : ChangeKind::Created, "/etc/pip.conf",
+                       "index " + pip_->index_url});
       }
     }
     for (const Venv& v : venvs_) apply_venv(host, v, out);
@@ -124,7 +138,8 @@ class Setuptools final : public Plugin {
 
   std::vector<Check> verify(Host& host) override {
     std::vector<Check> checks;
-    Check st{"setuptools " + (constraint_.any() ? std::string("imports") : constraint_.text()), false, ""};
+    Check st{"setuptools " + (constraint_.any() ? std::string("imports") : constraint_.text()),
+             false, ""};
     if (auto found = setuptools_version(host)) {
       st.passed = constraint_.matches(*found);
       st.detail = st.passed ? "setuptools " + found->str() : mismatch(host, *found);
@@ -146,7 +161,8 @@ class Setuptools final : public Plugin {
   }
 
   std::string pip_conf() const {
-    std::string s = "# Managed by bootstrap (setuptools plugin); local edits are overwritten.\n[global]\n";
+    std::string s =
+        "# Managed by bootstrap (setuptools plugin); local edits are overwritten.\n[global]\n";
     if (!pip_->index_url.empty()) s += "index-url = " + pip_->index_url + "\n";
     auto multi = [&](const char* key, const std::vector<std::string>& items) {
       if (items.empty()) return;
@@ -172,7 +188,8 @@ class Setuptools final : public Plugin {
   }
 
   std::string mismatch(Host& host, const Version& found) const {
-    return release_name(host) + " has setuptools " + found.str() + ", the baseline wants " + constraint_.text();
+    return release_name(host) + " has setuptools " + found.str() + ", the baseline wants " +
+           constraint_.text();
   }
 
   void verify_pip(Host& host, std::vector<Check>& checks) {
@@ -200,11 +217,20 @@ class Setuptools final : public Plugin {
         // pip prints a multi-line value with literal "\n" between items.
         std::string norm;
         for (std::size_t i = 0; i < got.size(); ++i) {
-          if (got.compare(i, 2, "\\n") == 0) { norm += ' '; ++i; } else if (got[i] == '\n') { norm += ' '; } else { norm += got[i]; }
+          if (got.compare(i, 2, "\\n") == 0) {
+            norm += ' ';
+            ++i;
+          } else if (got[i] == '\n') {
+            norm += ' ';
+          } else {
+            norm += got[i];
+          }
         }
         norm.erase(0, norm.find_first_not_of(' '));
         k.passed = norm == want;
-        k.detail = k.passed ? "" : "pip config list has " + (it == seen.end() ? "no " + key : key + "='" + got + "'");
+        k.detail = k.passed ? ""
+                            : "pip config list has " +
+                                  (it == seen.end() ? "no " + key : key + "='" + got + "'");
       }
       checks.push_back(k);
     };
@@ -214,8 +240,10 @@ class Setuptools final : public Plugin {
       return s;
     };
     if (!pip_->index_url.empty()) expect("index-url", pip_->index_url, "index-url");
-    if (!pip_->extra_index_urls.empty()) expect("extra-index-url", join(pip_->extra_index_urls), "extra-index-url");
-    if (!pip_->trusted_hosts.empty()) expect("trusted-host", join(pip_->trusted_hosts), "trusted-host");
+    if (!pip_->extra_index_urls.empty())
+      expect("extra-index-url", join(pip_->extra_index_urls), "extra-index-url");
+    if (!pip_->trusted_hosts.empty())
+      expect("trusted-host", join(pip_->trusted_hosts), "trusted-host");
   }
 
   void verify_venv(Host& host, const Venv& v, std::vector<Check>& checks) {
@@ -237,7 +265,8 @@ class Setuptools final : public Plugin {
         k.passed = q.version.empty() || version == q.version;
         k.detail = k.passed ? q.name + " " + version : "installed version is " + version;
       } else {
-        k.detail = res.empty() ? describe_failure({v.path + "/bin/python", "-c", "<imports>"}, r) : res.substr(res.find(' ') + 1);
+        k.detail = res.empty() ? describe_failure({v.path + "/bin/python", "-c", "<imports>"}, r)
+                               : res.substr(res.find(' ') + 1);
       }
       checks.push_back(k);
     }
@@ -253,4 +282,5 @@ class Setuptools final : public Plugin {
 }  // namespace pyplug
 
 BOOTSTRAP_PLUGIN(pyplug::Setuptools, "setuptools", "1.0.0",
-                 "setuptools and pip pointed at the organisation's index, and offline-filled virtual environments")
+                 "setuptools and pip pointed at the organisation's index, and offline-filled "
+                 "virtual environments")

@@ -56,7 +56,6 @@ std::string name_of(const Value& v, const std::string& what) {
   return n;
 }
 
-
 bool base64_ok(const std::string& s) {
   return !s.empty() &&
          s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==

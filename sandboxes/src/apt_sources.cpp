@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 namespace bootstrap::sandbox {
 namespace {
 
-const char* const kDebianReleases[] = {"buster", "bullseye", "bookworm", "trixie", "forky", "duke",
-                                       "sid", "stable", "testing", "unstable", "oldstable"};
+const char* const kDebianReleases[] = {"buster",  "bullseye", "bookworm", "trixie",
+                                       "forky",   "duke",     "sid",      "stable",
+                                       "testing", "unstable", "oldstable"};
 
 std::vector<std::string> words(const std::string& s) {
   std::istringstream in(s);
@@ -51,7 +52,8 @@ void read_one_line_file(const fs::path& file, std::vector<AptSource>& out) {
       if (close == std::string::npos) continue;
       for (const std::string& opt : words(rest.substr(1, close - 1))) {
         auto eq = opt.find('=');
-        if (eq != std::string::npos && lower(opt.substr(0, eq)) == "signed-by") src.signed_by = opt.substr(eq + 1);
+        if (eq != std::string::npos && lower(opt.substr(0, eq)) == "signed-by")
+          src.signed_by = opt.substr(eq + 1);
       }
       rest = rest.substr(close + 1);
     }
@@ -77,7 +79,8 @@ void read_deb822_file(const fs::path& file, std::vector<AptSource>& out) {
       src.suites = words(fields["suites"]);
       src.components = words(fields["components"]);
       std::string sb = trim(fields["signed-by"]);
-      if (sb.find("BEGIN PGP") == std::string::npos && sb.find('\n') == std::string::npos) src.signed_by = sb;
+      if (sb.find("BEGIN PGP") == std::string::npos && sb.find('\n') == std::string::npos)
+        src.signed_by = sb;
       out.push_back(std::move(src));
     }
     fields.clear();
@@ -121,9 +124,11 @@ bool is_security(const std::string& suite) {
 std::vector<AptSource> read_apt_sources(const fs::path& apt_dir) {
   std::vector<AptSource> out;
   std::error_code ec;
-  if (fs::is_regular_file(apt_dir / "sources.list", ec)) read_one_line_file(apt_dir / "sources.list", out);
+  if (fs::is_regular_file(apt_dir / "sources.list", ec))
+    read_one_line_file(apt_dir / "sources.list", out);
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(apt_dir / "sources.list.d", ec)) files.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(apt_dir / "sources.list.d", ec))
+    files.push_back(e.path());
   std::sort(files.begin(), files.end());  // apt's order
   for (const auto& f : files) {
     if (f.extension() == ".list") read_one_line_file(f, out);
@@ -160,8 +165,10 @@ DebianMirrors find_debian_mirrors(const std::vector<AptSource>& sources) {
   }
   if (m.archive.empty())
     throw EnvironmentError(
-        "no Debian archive in this machine's apt sources (/etc/apt/sources.list, sources.list.d/*.list, "
-        "*.sources): bootstrap builds debian images from the configured mirror and has none to use");
+        "no Debian archive in this machine's apt sources (/etc/apt/sources.list, "
+        "sources.list.d/*.list, "
+        "*.sources): bootstrap builds debian images from the configured mirror and has none to "
+        "use");
   return m;
 }
 

@@ -24,7 +24,9 @@ class BpfProgram {
   }
   void bind(Label l) { targets_.at(l.id) = code_.size(); }
 
-  void load_word(std::uint32_t offset) { code_.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset)); }
+  void load_word(std::uint32_t offset) {
+    code_.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset));
+  }
   void ret(std::uint32_t action) { code_.push_back(BPF_STMT(BPF_RET | BPF_K, action)); }
   void jump(Label to) {
     fixups_.push_back({code_.size(), Field::k, to});
@@ -32,7 +34,9 @@ class BpfProgram {
   }
   // if (A <op> k) goto yes; (else goto no, or on to the next instruction without one).
   void jump_if(std::uint16_t op, std::uint32_t k, Label yes) { add_jump(op, k, yes, nullptr); }
-  void jump_if(std::uint16_t op, std::uint32_t k, Label yes, Label no) { add_jump(op, k, yes, &no); }
+  void jump_if(std::uint16_t op, std::uint32_t k, Label yes, Label no) {
+    add_jump(op, k, yes, &no);
+  }
   // if (!(A <op> k)) goto no; (else on to the next instruction).
   void jump_unless(std::uint16_t op, std::uint32_t k, Label no) {
     fixups_.push_back({code_.size(), Field::jf, no});
@@ -43,12 +47,14 @@ class BpfProgram {
     std::vector<sock_filter> out = code_;
     for (const Fixup& f : fixups_) {
       std::size_t target = targets_.at(f.to.id);
-      if (target == kUnbound || target <= f.at) throw std::logic_error("bpf: a jump to an unbound or earlier label");
+      if (target == kUnbound || target <= f.at)
+        throw std::logic_error("bpf: a jump to an unbound or earlier label");
       std::size_t offset = target - f.at - 1;
       if (f.field == Field::k) {
         out[f.at].k = static_cast<std::uint32_t>(offset);
       } else {
-        if (offset > 255) throw std::logic_error("bpf: a conditional jump farther than 255 instructions");
+        if (offset > 255)
+          throw std::logic_error("bpf: a conditional jump farther than 255 instructions");
         (f.field == Field::jt ? out[f.at].jt : out[f.at].jf) = static_cast<std::uint8_t>(offset);
       }
     }

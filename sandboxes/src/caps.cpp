@@ -14,10 +14,10 @@
 namespace bootstrap::sandbox {
 namespace {
 
-constexpr int kKept[] = {CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,           CAP_FSETID,
-                         CAP_KILL,   CAP_SETGID,       CAP_SETUID,           CAP_SETPCAP,
-                         CAP_NET_BIND_SERVICE, CAP_NET_RAW, CAP_SYS_CHROOT, CAP_MKNOD,
-                         CAP_AUDIT_WRITE, CAP_SETFCAP};
+constexpr int kKept[] = {
+    CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FOWNER,      CAP_FSETID,           CAP_KILL,
+    CAP_SETGID,     CAP_SETUID,       CAP_SETPCAP,     CAP_NET_BIND_SERVICE, CAP_NET_RAW,
+    CAP_SYS_CHROOT, CAP_MKNOD,        CAP_AUDIT_WRITE, CAP_SETFCAP};
 
 std::uint64_t kept_mask() {
   std::uint64_t m = 0;

@@ -19,17 +19,23 @@ void mount_dev_in_child(int root) {
   mount_at("tmpfs", target.get(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m", "/dev");
   UniqueFd dev = open_in_root(root, "dev", O_RDONLY | O_DIRECTORY);
 
-  struct Node { const char* name; unsigned major, minor; };
+  struct Node {
+    const char* name;
+    unsigned major, minor;
+  };
   static constexpr Node kNodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
                                     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
   for (const Node& n : kNodes) {
     if (mknodat(dev.get(), n.name, S_IFCHR | 0666, makedev(n.major, n.minor)) != 0)
       throw SystemError(std::string("mknodat(\"/dev/") + n.name + "\")", errno);
   }
-  struct Link { const char* name; const char* target; };
-  static constexpr Link kLinks[] = {{"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"},
-                                    {"stdout", "/proc/self/fd/1"},   {"stderr", "/proc/self/fd/2"},
-                                    {"ptmx", "pts/ptmx"},            {"core", "/proc/kcore"}};
+  struct Link {
+    const char* name;
+    const char* target;
+  };
+  static constexpr Link kLinks[] = {{"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+                                    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+                                    {"ptmx", "pts/ptmx"},          {"core", "/proc/kcore"}};
   for (const Link& l : kLinks) {
     if (symlinkat(l.target, dev.get(), l.name) != 0)
       throw SystemError(std::string("symlinkat(\"/dev/") + l.name + "\")", errno);

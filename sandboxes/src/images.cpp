@@ -63,7 +63,8 @@ ImageName parse_name(const std::string& name) {
       if (rel == r) return {false, rel, "debian-" + rel};
     }
   }
-  throw std::runtime_error("unknown image '" + name + "': use host, debian:bullseye, debian:bookworm or debian:trixie");
+  throw std::runtime_error("unknown image '" + name +
+                           "': use host, debian:bullseye, debian:bookworm or debian:trixie");
 }
 
 std::string read_text(const fs::path& p) {
@@ -120,10 +121,12 @@ std::string digest_of_files(std::initializer_list<fs::path> files) {
 std::uint64_t disk_usage(const fs::path& root) {
   std::uint64_t total = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  for (auto it = fs::recursive_directory_iterator(
+           root, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    struct stat st{};
-    if (lstat(it->path().c_str(), &st) == 0) total += static_cast<std::uint64_t>(st.st_blocks) * 512;
+    struct stat st {};
+    if (lstat(it->path().c_str(), &st) == 0)
+      total += static_cast<std::uint64_t>(st.st_blocks) * 512;
   }
   return total;
 }
@@ -154,7 +157,8 @@ bool have_program(const std::string& name) {
 // Runs mmdebstrap as pid 1 of new mount and pid namespaces: the /proc, /sys and /dev it mounts
 // into the target never reach the host's mount table, and if bootstrap dies (PDEATHSIG) the
 // whole build dies with it. Each output line goes to `progress`; the tail is kept for errors.
-int run_builder(const std::vector<std::string>& argv, const Progress& progress, std::deque<std::string>& tail) {
+int run_builder(const std::vector<std::string>& argv, const Progress& progress,
+                std::deque<std::string>& tail) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
   UniqueFd r(out[0]), w(out[1]);
@@ -200,7 +204,8 @@ int run_builder(const std::vector<std::string>& argv, const Progress& progress, 
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-std::string source_line(const std::string& uri, const std::string& signed_by, const std::string& suite) {
+std::string source_line(const std::string& uri, const std::string& signed_by,
+                        const std::string& suite) {
   std::string opts = signed_by.empty() ? "" : "[signed-by=" + signed_by + "] ";
   return "deb " + opts + uri + " " + suite + " main";
 }
@@ -214,8 +219,10 @@ std::string unique_suffix() {
 
 fs::path default_cache_root() {
   if (geteuid() == 0) return "/var/cache/bootstrap";
-  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') return fs::path(xdg) / "bootstrap";
-  if (const char* home = getenv("HOME"); home != nullptr && *home != '\0') return fs::path(home) / ".cache/bootstrap";
+  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0')
+    return fs::path(xdg) / "bootstrap";
+  if (const char* home = getenv("HOME"); home != nullptr && *home != '\0')
+    return fs::path(home) / ".cache/bootstrap";
   return "/tmp/bootstrap-cache-" + std::to_string(geteuid());
 }
 
@@ -247,24 +254,32 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
   if (!rebuild && fs::exists(final_dir / "image.json", ec)) return load_image(name, final_dir);
 
   if (!have_program("mmdebstrap"))
-    throw EnvironmentError("mmdebstrap is not installed (apt install mmdebstrap): it builds the debian images");
+    throw EnvironmentError(
+        "mmdebstrap is not installed (apt install mmdebstrap): it builds the debian images");
   DebianMirrors mirrors = find_debian_mirrors(read_apt_sources());
 
   std::string templ = (images / (".tmp-" + n.dir + "-XXXXXX")).string();
   if (mkdtemp(templ.data()) == nullptr) throw SystemError("mkdtemp(\"" + templ + "\")", errno);
   fs::path tmp = templ;
   try {
-    std::vector<std::string> argv = {"mmdebstrap", std::string("--variant=") + kVariant, "--mode=root",
-                                     "--format=directory", "--aptopt=Acquire::Retries \"3\"", n.release,
-                                     (tmp / "root").string(),
-                                     source_line(mirrors.archive, mirrors.archive_signed_by, n.release)};
+    std::vector<std::string> argv = {
+        "mmdebstrap",
+        std::string("--variant=") + kVariant,
+        "--mode=root",
+        "--format=directory",
+        "--aptopt=Acquire::Retries \"3\"",
+        n.release,
+        (tmp / "root").string(),
+        source_line(mirrors.archive, mirrors.archive_signed_by, n.release)};
     if (!mirrors.security.empty())
-      argv.push_back(source_line(mirrors.security, mirrors.security_signed_by, n.release + "-security"));
+      argv.push_back(
+          source_line(mirrors.security, mirrors.security_signed_by, n.release + "-security"));
     if (progress) progress("building " + name + " with mmdebstrap from " + mirrors.archive);
     std::deque<std::string> tail;
     int rc = run_builder(argv, progress, tail);
     if (rc != 0) {
-      std::string msg = "mmdebstrap failed (status " + std::to_string(rc) + ") building " + name + ":";
+      std::string msg =
+          "mmdebstrap failed (status " + std::to_string(rc) + ") building " + name + ":";
       for (const auto& l : tail) msg += "\n  " + l;
       throw std::runtime_error(msg);
     }
@@ -275,7 +290,8 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
         {"variant", kVariant},
         {"mirror", mirrors.archive},
         {"built_at", built_at},
-        {"digest", digest_of(n.release + "\n" + built_at + "\n" + read_text(tmp / "root/var/lib/dpkg/status"))},
+        {"digest", digest_of(n.release + "\n" + built_at + "\n" +
+                             read_text(tmp / "root/var/lib/dpkg/status"))},
         {"size_bytes", disk_usage(tmp / "root")},
     };
     {
@@ -285,8 +301,11 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
     }
     sync();  // the rename below must not publish a tree that a crash could leave half-written
     if (fs::exists(final_dir, ec)) {
-      if (syscall(SYS_renameat2, AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) != 0)
-        throw SystemError("renameat2(\"" + tmp.string() + "\", \"" + final_dir.string() + "\", RENAME_EXCHANGE)", errno);
+      if (syscall(SYS_renameat2, AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(),
+                  RENAME_EXCHANGE) != 0)
+        throw SystemError(
+            "renameat2(\"" + tmp.string() + "\", \"" + final_dir.string() + "\", RENAME_EXCHANGE)",
+            errno);
       remove_tree(tmp);  // the old image, now under the temporary name
     } else if (rename(tmp.c_str(), final_dir.c_str()) != 0) {
       throw SystemError("rename(\"" + tmp.string() + "\", \"" + final_dir.string() + "\")", errno);
@@ -323,14 +342,16 @@ std::vector<Image> ImageStore::list() const {
   std::error_code ec;
   for (const char* r : kReleases) {
     fs::path dir = root_ / "images" / (std::string("debian-") + r);
-    if (fs::exists(dir / "image.json", ec)) out.push_back(load_image(std::string("debian:") + r, dir));
+    if (fs::exists(dir / "image.json", ec))
+      out.push_back(load_image(std::string("debian:") + r, dir));
   }
   return out;
 }
 
 bool ImageStore::remove(const std::string& name) {
   ImageName n = parse_name(name);
-  if (n.host) throw std::runtime_error("the host image is this machine's root: there is nothing to remove");
+  if (n.host)
+    throw std::runtime_error("the host image is this machine's root: there is nothing to remove");
   fs::path images = root_ / "images";
   fs::path final_dir = images / n.dir;
   std::error_code ec;

@@ -45,7 +45,8 @@ void on_signal(int sig) {
     if (v == 0 || static_cast<std::uint32_t>(v >> 32) != self) continue;
     auto pid = static_cast<pid_t>(v & (kHelper - 1));
     if ((v & kHelper) != 0) {
-      ::kill(pid, SIGTERM);  // not the same signal: a Ctrl-C reached it too, and a second SIGINT would end it at once
+      ::kill(pid, SIGTERM);  // not the same signal: a Ctrl-C reached it too, and a second SIGINT
+                             // would end it at once
     } else if (::kill(pid, SIGKILL) == 0) {
       g_stopped.fetch_add(1);
     }
@@ -96,7 +97,8 @@ void untrack(pid_t pid) {
   auto self = static_cast<std::uint32_t>(::getpid());
   for (auto& slot : g_tracked) {
     std::uint64_t v = slot.load();
-    if (v != 0 && static_cast<std::uint32_t>(v >> 32) == self && static_cast<pid_t>(v & (kHelper - 1)) == pid) {
+    if (v != 0 && static_cast<std::uint32_t>(v >> 32) == self &&
+        static_cast<pid_t>(v & (kHelper - 1)) == pid) {
       slot.compare_exchange_strong(v, 0);
       return;
     }

@@ -31,16 +31,21 @@ FileLock FileLock::lock(const std::filesystem::path& path, Mode mode, bool wait)
       if (errno == EWOULDBLOCK) return FileLock();
       throw SystemError("flock(\"" + path.string() + "\")", errno);
     }
-    struct stat held{}, now{};
+    struct stat held {
+    }, now{};
     if (fstat(fd.get(), &held) == 0 && stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
         held.st_dev == now.st_dev)
       return FileLock(std::move(fd));
   }
 }
 
-FileLock FileLock::acquire(const std::filesystem::path& path) { return lock(path, Mode::Exclusive, true); }
+FileLock FileLock::acquire(const std::filesystem::path& path) {
+  return lock(path, Mode::Exclusive, true);
+}
 
-FileLock FileLock::try_acquire(const std::filesystem::path& path) { return lock(path, Mode::Exclusive, false); }
+FileLock FileLock::try_acquire(const std::filesystem::path& path) {
+  return lock(path, Mode::Exclusive, false);
+}
 
 FileLock FileLock::try_acquire(UniqueFd fd) {
   if (flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return FileLock(std::move(fd));

@@ -35,7 +35,8 @@ bool read_full(int fd, void* buf, std::size_t n) {
 
 void send_record(int fd, char type, int value, std::string_view text) {
   char buf[4000];
-  Header h{type, value, static_cast<std::uint32_t>(std::min(text.size(), sizeof buf - sizeof(Header)))};
+  Header h{type, value,
+           static_cast<std::uint32_t>(std::min(text.size(), sizeof buf - sizeof(Header)))};
   std::memcpy(buf, &h, sizeof h);
   if (h.length > 0) std::memcpy(buf + sizeof h, text.data(), h.length);  // data() may be null
   while (raw_syscall(SYS_write, fd, reinterpret_cast<long>(buf),

@@ -21,8 +21,8 @@ void mount_at(const char* source, int target_fd, const char* fstype, unsigned lo
               const std::string& data, const std::string& what) {
   std::string target = fd_path(target_fd);
   if (mount(source, target.c_str(), fstype, flags, data.empty() ? nullptr : data.c_str()) != 0)
-    throw SystemError(std::string("mount(\"") + (source ? source : "") + "\", \"" + what + "\", \"" +
-                          (fstype ? fstype : "") + "\", \"" + data + "\")",
+    throw SystemError(std::string("mount(\"") + (source ? source : "") + "\", \"" + what +
+                          "\", \"" + (fstype ? fstype : "") + "\", \"" + data + "\")",
                       errno);
 }
 
@@ -34,14 +34,17 @@ void bind_at(int source_fd, int target_fd, bool read_only, const std::string& wh
   mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (read_only ? MOUNT_ATTR_RDONLY : 0);
   if (mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
-    throw SystemError("mount_setattr(\"" + what + "\", NOSUID|NODEV" + (read_only ? "|RDONLY" : "") + ")", errno);
-  if (move_mount(tree.get(), "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    throw SystemError(
+        "mount_setattr(\"" + what + "\", NOSUID|NODEV" + (read_only ? "|RDONLY" : "") + ")", errno);
+  if (move_mount(tree.get(), "", target_fd, "",
+                 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
     throw SystemError("move_mount(\"" + what + "\")", errno);
 }
 
 void remount_read_only(int target_fd, unsigned long keep_flags, const std::string& what) {
   std::string target = fd_path(target_fd);
-  if (mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep_flags, nullptr) != 0)
+  if (mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep_flags,
+            nullptr) != 0)
     throw SystemError("mount(NULL, \"" + what + "\", MS_REMOUNT|MS_BIND|MS_RDONLY)", errno);
 }
 

@@ -68,7 +68,8 @@ Report make_namespace(int& ns) {
 std::shared_ptr<PrivateNetwork> PrivateNetwork::start() {
   std::shared_ptr<PrivateNetwork> net(new PrivateNetwork());
   int pair[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) throw SystemError("socketpair(AF_UNIX)", errno);
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+    throw SystemError("socketpair(AF_UNIX)", errno);
   UniqueFd send(pair[0]);
   net->receive_.reset(pair[1]);
   net->send_ = send.get();
@@ -147,10 +148,12 @@ UniqueFd receive_network_namespace_in_child(int end) {
     n = recvmsg(end, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) throw SystemError("recvmsg(private network)", errno);
-  if (n != sizeof report) throw SystemError("recvmsg(private network): the namespace was never sent", EPIPE);
+  if (n != sizeof report)
+    throw SystemError("recvmsg(private network): the namespace was never sent", EPIPE);
   if (report.error != 0) throw SystemError(report.call, report.error);
   cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) throw SystemError("recvmsg(private network): no descriptor", EPROTO);
+  if (!c || c->cmsg_type != SCM_RIGHTS)
+    throw SystemError("recvmsg(private network): no descriptor", EPROTO);
   int fd;
   std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
   return UniqueFd(fd);

@@ -30,7 +30,7 @@ namespace {
 // nullopt when no lower has it, or it is not a plain directory (a symlink, a whiteout...).
 std::optional<struct stat> lower_dir(const std::vector<int>& lower_fds, const std::string& path) {
   for (int lower : lower_fds) {
-    struct stat st{};
+    struct stat st {};
     try {
       UniqueFd fd = open_beneath(lower, path, O_PATH | O_NOFOLLOW);
       if (fstat(fd.get(), &st) != 0) return std::nullopt;
@@ -52,17 +52,20 @@ std::vector<std::string> parents(const std::string& path) {
 }
 
 bool same_inode(int a, int b) {
-  struct stat sa{}, sb{};
-  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  struct stat sa {
+  }, sb{};
+  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
 }
 
 // Is `inner` (a directory) inside `outer` on the same filesystem? Walks ".." upwards.
 bool inside(int outer, int inner) {
-  struct stat so{}, si{};
+  struct stat so {
+  }, si{};
   if (fstat(outer, &so) != 0 || fstat(inner, &si) != 0 || so.st_dev != si.st_dev) return false;
   UniqueFd cur(fcntl(inner, F_DUPFD_CLOEXEC, 0));
   for (int depth = 0; depth < 4096; ++depth) {
-    struct stat sc{};
+    struct stat sc {};
     if (fstat(cur.get(), &sc) != 0 || sc.st_dev != so.st_dev) return false;
     if (sc.st_ino == so.st_ino) return true;
     UniqueFd up(openat(cur.get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -74,7 +77,8 @@ bool inside(int outer, int inner) {
 
 }  // namespace
 
-std::vector<bool> lowers_containing_layers(const std::vector<int>& lower_fds, int upper_fd, int work_fd) {
+std::vector<bool> lowers_containing_layers(const std::vector<int>& lower_fds, int upper_fd,
+                                           int work_fd) {
   std::vector<bool> out(lower_fds.size(), false);
   for (std::size_t i = 0; i < lower_fds.size(); ++i) {
     for (std::size_t j = 0; j < lower_fds.size() && !out[i]; ++j) {
@@ -94,7 +98,9 @@ std::vector<SandboxFile> sandbox_files(const std::string& hostname) {
       {"etc/resolv.conf", resolv.str(), 0644},
       {"etc/hostname", hostname + "\n", 0644},
       {"usr/sbin/policy-rc.d",
-       "#!/bin/sh\n# bootstrap: installing a package inside a sandbox starts no service.\nexit 101\n", 0755},
+       "#!/bin/sh\n# bootstrap: installing a package inside a sandbox starts no service.\nexit "
+       "101\n",
+       0755},
   };
 }
 
@@ -122,11 +128,14 @@ void make_sandbox_layer_in_child(int layer, const std::vector<int>& lower_fds,
       if (fchmodat(layer, p.c_str(), st.st_mode & 07777, 0) != 0)
         throw SystemError("fchmodat(layer, \"" + p + "\")", errno);
     }
-    UniqueFd out(openat(layer, f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, f.mode));
+    UniqueFd out(openat(layer, f.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        f.mode));
     if (!out) throw SystemError("openat(layer, \"" + f.path + "\", O_CREAT)", errno);
-    if (write(out.get(), f.content.data(), f.content.size()) != static_cast<ssize_t>(f.content.size()))
+    if (write(out.get(), f.content.data(), f.content.size()) !=
+        static_cast<ssize_t>(f.content.size()))
       throw SystemError("write(layer, \"" + f.path + "\")", errno);
-    if (fchmod(out.get(), f.mode) != 0) throw SystemError("fchmod(layer, \"" + f.path + "\")", errno);
+    if (fchmod(out.get(), f.mode) != 0)
+      throw SystemError("fchmod(layer, \"" + f.path + "\")", errno);
   }
 }
 
@@ -138,7 +147,8 @@ void mount_overlay_in_child(const std::string& target, const std::vector<std::st
           ",metacopy=off,redirect_dir=off,index=off,xino=off";
   // nodev: a device node made in the root (CAP_MKNOD is kept for dpkg) opens nothing.
   if (mount("overlay", target.c_str(), "overlay", MS_NODEV, opts.c_str()) != 0)
-    throw SystemError("mount(\"overlay\", \"" + target + "\", \"overlay\", \"" + opts + "\")", errno);
+    throw SystemError("mount(\"overlay\", \"" + target + "\", \"overlay\", \"" + opts + "\")",
+                      errno);
 }
 
 std::string wrapped_lower_in_child(int stage, const std::string& name, int lower_fd) {
@@ -216,7 +226,8 @@ void mount_submount_in_child(int root, int stage, std::size_t index,
   mount_overlay_in_child(fd_path(target.get()), layers, fd_path(upper.get()), fd_path(work.get()));
 }
 
-void scrub_upper(int upper, const std::vector<int>& lower_fds, const std::vector<SandboxFile>& files) {
+void scrub_upper(int upper, const std::vector<int>& lower_fds,
+                 const std::vector<SandboxFile>& files) {
   for (const SandboxFile& f : files) {
     std::size_t slash = f.path.rfind('/');
     std::string dir = f.path.substr(0, slash), name = f.path.substr(slash + 1);
@@ -227,9 +238,10 @@ void scrub_upper(int upper, const std::vector<int>& lower_fds, const std::vector
       continue;  // not in the upper, or not a plain path: nothing of ours is there
     }
     UniqueFd d(dfd);
-    struct stat st{};
+    struct stat st {};
     if (fstatat(d.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
-      if (unlinkat(d.get(), name.c_str(), 0) != 0) throw SystemError("unlinkat(upper, \"" + f.path + "\")", errno);
+      if (unlinkat(d.get(), name.c_str(), 0) != 0)
+        throw SystemError("unlinkat(upper, \"" + f.path + "\")", errno);
     }
     // Parents that were only copied up for this file: empty, not opaque, metadata as below.
     auto ps = parents(f.path);
@@ -241,7 +253,7 @@ void scrub_upper(int upper, const std::vector<int>& lower_fds, const std::vector
         break;
       }
       UniqueFd p(pfd);
-      struct stat ps_st{};
+      struct stat ps_st {};
       if (fstat(p.get(), &ps_st) != 0) break;
       auto lower = lower_dir(lower_fds, *it);
       if (!lower || lower->st_mode != ps_st.st_mode || lower->st_uid != ps_st.st_uid ||

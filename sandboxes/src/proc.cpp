@@ -53,7 +53,8 @@ void mount_proc_in_child(int root, int pids_limit) {
 
 void mount_sys_in_child(int root) {
   UniqueFd target = fixed_mount_point_in_root(root, "sys");
-  mount_at("sysfs", target.get(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "/sys");
+  mount_at("sysfs", target.get(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "",
+           "/sys");
 }
 
 void mount_tmpfs_dirs_in_child(int root) {

@@ -114,7 +114,8 @@ std::vector<std::string> clean_environment(const Spec& spec) {
     // The result pipe becomes fd 3, the status pipe fd 4 (close-on-exec); nothing else survives.
     int r = fcntl(plan.result_w, F_DUPFD_CLOEXEC, 10);
     int s = fcntl(plan.status_w, F_DUPFD_CLOEXEC, 10);
-    if (r < 0 || s < 0 || dup3(r, 3, 0) < 0 || dup3(s, 4, O_CLOEXEC) < 0) throw SystemError("dup3()", errno);
+    if (r < 0 || s < 0 || dup3(r, 3, 0) < 0 || dup3(s, 4, O_CLOEXEC) < 0)
+      throw SystemError("dup3()", errno);
     status_fd = 4;
     if (syscall(SYS_close_range, 5U, ~0U, 0U) != 0) throw SystemError("close_range(5, ~0)", errno);
     if (!plan.body) close(3);
@@ -210,10 +211,12 @@ pid_t spawn_main_process(Plan& plan) {
     }
     UniqueFd mountpoint(open(kStaging, O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!mountpoint) throw SystemError(std::string("open(\"") + kStaging + "\")", errno);
-    mount_at("tmpfs", mountpoint.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700", "staging tmpfs");
+    mount_at("tmpfs", mountpoint.get(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700",
+             "staging tmpfs");
     UniqueFd stage = open_dir(kStaging, O_RDONLY, "staging tmpfs");
     for (const char* d : {"root", "layer", "upper", "work", "empty"}) {
-      if (mkdirat(stage.get(), d, 0755) != 0) throw SystemError(std::string("mkdirat(staging, \"") + d + "\")", errno);
+      if (mkdirat(stage.get(), d, 0755) != 0)
+        throw SystemError(std::string("mkdirat(staging, \"") + d + "\")", errno);
     }
     // The sandbox files go in a read-only top layer of their own, so that a kept upper never
     // holds them; an upper that vanishes with the sandbox can simply hold them itself (one
@@ -252,12 +255,14 @@ pid_t spawn_main_process(Plan& plan) {
     mount_sys_in_child(root.get());
     mount_tmpfs_dirs_in_child(root.get());
     for (std::size_t i = 0; i < spec.binds.size(); ++i) {
-      UniqueFd target = mount_target_in_root(root.get(), spec.binds[i].target, !plan.bind_is_dir[i]);
+      UniqueFd target =
+          mount_target_in_root(root.get(), spec.binds[i].target, !plan.bind_is_dir[i]);
       bind_at(bind_sources[i].get(), target.get(), spec.binds[i].read_only, spec.binds[i].target);
     }
     for (const std::string& m : spec.masked) {
       UniqueFd target = open_in_root(root.get(), m, O_PATH | O_DIRECTORY);
-      mount_at("tmpfs", target.get(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k", m);
+      mount_at("tmpfs", target.get(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               "mode=0755,size=4k", m);
     }
     if (sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
       throw SystemError("sethostname(\"" + spec.hostname + "\")", errno);
@@ -289,7 +294,6 @@ pid_t spawn_main_process(Plan& plan) {
   reap_in_child(main, status_fd, plan.shares_memory);
 }
 
-
 struct Started {
   pid_t pid = -1;
   UniqueFd result;
@@ -306,14 +310,16 @@ struct Started {
 };
 
 void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
-                              const std::vector<std::string>* argv) {
+                   const std::vector<std::string>* argv) {
   if (spec.lowers.empty()) throw std::invalid_argument("sandbox: no lower layer (the image root)");
   if (spec.upper.empty() != spec.work.empty())
     throw std::invalid_argument("sandbox: upper and work must both be given or both be empty");
   if (argv && argv->empty()) throw std::invalid_argument("sandbox: empty command");
-  if (spec.hostname.empty() || spec.hostname.size() > 64) throw std::invalid_argument("sandbox: bad hostname");
+  if (spec.hostname.empty() || spec.hostname.size() > 64)
+    throw std::invalid_argument("sandbox: bad hostname");
   for (const Bind& b : spec.binds) {
-    if (b.target.empty() || b.target[0] != '/') throw std::invalid_argument("sandbox: bind target must be absolute: " + b.target);
+    if (b.target.empty() || b.target[0] != '/')
+      throw std::invalid_argument("sandbox: bind target must be absolute: " + b.target);
   }
 
   Plan plan;
@@ -332,7 +338,7 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
     int fd = open(b.source.c_str(), O_PATH | O_CLOEXEC);
     if (fd < 0) throw SystemError("open(\"" + b.source.string() + "\") (bind source)", errno);
     plan.bind_sources.emplace_back(fd);
-    struct stat s{};
+    struct stat s {};
     fstat(fd, &s);
     plan.bind_is_dir.push_back(S_ISDIR(s.st_mode));
   }
@@ -359,7 +365,8 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   std::shared_ptr<PrivateNetwork> network;
   if (!spec.share_network) {
     network = spec.network ? spec.network : PrivateNetwork::start();
-    if (!network->claim()) throw std::invalid_argument("sandbox: a PrivateNetwork is for one sandbox only");
+    if (!network->claim())
+      throw std::invalid_argument("sandbox: a PrivateNetwork is for one sandbox only");
     plan.network_end = network->receiving_end();
   }
 
@@ -419,7 +426,8 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
   untrack(st.pid);
   throw_if_interrupted();
   if (got && rec.type == 'E') {
-    if (rec.value != 0) throw SystemError(SystemError::Preformatted{}, "sandbox setup: " + rec.text, rec.value);
+    if (rec.value != 0)
+      throw SystemError(SystemError::Preformatted{}, "sandbox setup: " + rec.text, rec.value);
     throw std::runtime_error("sandbox setup: " + rec.text);
   }
   throw std::runtime_error("sandbox setup: the sandbox died before it was ready");
@@ -471,7 +479,8 @@ pid_t Sandbox::pid() const { return state_ ? state_->pid : -1; }
 int Sandbox::result_fd() const { return state_ ? state_->result.get() : -1; }
 
 Result Sandbox::wait(Teardown teardown) {
-  if (!state_ || state_->waited || state_->left_to_kernel) throw std::logic_error("Sandbox::wait() called twice");
+  if (!state_ || state_->waited || state_->left_to_kernel)
+    throw std::logic_error("Sandbox::wait() called twice");
   Result r;
   // Drain the result pipe first: the writer may block on a full pipe until we read. It reaches
   // end of file when the last process holding it is gone.
@@ -535,14 +544,16 @@ std::string why_sandboxes_cannot_run() {
   // One read(2): this runs before every sandbox command, whose start is counted in milliseconds.
   std::string filesystems(8192, '\0');
   ssize_t n = -1;
-  if (UniqueFd fs(open("/proc/filesystems", O_RDONLY | O_CLOEXEC)); fs) n = read(fs.get(), filesystems.data(), filesystems.size());
+  if (UniqueFd fs(open("/proc/filesystems", O_RDONLY | O_CLOEXEC)); fs)
+    n = read(fs.get(), filesystems.data(), filesystems.size());
   filesystems.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   if (filesystems.find("\toverlay\n") == std::string::npos) {
     // The module may simply not be loaded yet; mounting loads it, so only say so if absent.
     if (access("/sys/module/overlay", F_OK) != 0 && access("/lib/modules", F_OK) != 0)
       return "this kernel has no overlayfs (modprobe overlay)";
   }
-  if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) return "this kernel has no seccomp filter support";
+  if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)
+    return "this kernel has no seccomp filter support";
   return "";
 }
 

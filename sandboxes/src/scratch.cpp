@@ -20,13 +20,15 @@ namespace bootstrap::sandbox {
 namespace {
 
 void make_dir(const fs::path& p, mode_t mode) {
-  if (mkdir(p.c_str(), mode) != 0 && errno != EEXIST) throw SystemError("mkdir(\"" + p.string() + "\")", errno);
+  if (mkdir(p.c_str(), mode) != 0 && errno != EEXIST)
+    throw SystemError("mkdir(\"" + p.string() + "\")", errno);
 }
 
 bool same_dir(int fd, const fs::path& p) {
-  struct stat a{}, b{};
-  return fstat(fd, &a) == 0 && a.st_nlink > 0 && lstat(p.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
-         a.st_ino == b.st_ino;
+  struct stat a {
+  }, b{};
+  return fstat(fd, &a) == 0 && a.st_nlink > 0 && lstat(p.c_str(), &b) == 0 &&
+         a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 }  // namespace

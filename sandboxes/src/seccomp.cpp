@@ -23,7 +23,8 @@ constexpr sock_filter kProgram[] = {
 std::span<const sock_filter> seccomp_program() { return kProgram; }
 
 void load_seccomp_in_child() {
-  sock_fprog prog{static_cast<unsigned short>(std::size(kProgram)), const_cast<sock_filter*>(kProgram)};
+  sock_fprog prog{static_cast<unsigned short>(std::size(kProgram)),
+                  const_cast<sock_filter*>(kProgram)};
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
     throw SystemError("seccomp(SECCOMP_SET_MODE_FILTER)", errno);
 }

@@ -10,6 +10,8 @@
 // with some arguments (personality, clone, ioctl), in a small hand-written filter ahead of
 // libseccomp's, which compares one argument per rule. Syscalls of a foreign ABI (i386 via
 // int 0x80, x32) kill the process.
+#include "seccomp_rules.hpp"
+
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -32,25 +34,66 @@
 
 #include "bootstrap/unique_fd.hpp"
 #include "bpf_program.hpp"
-#include "seccomp_rules.hpp"
 
 namespace bootstrap::sandbox {
 namespace {
 
 // Denied by name, with EPERM (a permission a sandbox lacks, rather than a call the kernel lacks):
 // they act on the whole machine, or open a way out of the namespaces.
-constexpr const char* kDenied[] = {
-    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
-    "swapon", "swapoff", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime",
-    "add_key", "request_key", "keyctl", "bpf", "perf_event_open", "userfaultfd",
-    "open_by_handle_at", "mount", "umount", "umount2", "fsopen", "fsmount", "fsconfig",
-    "move_mount", "open_tree", "fspick", "mount_setattr", "pivot_root", "unshare", "setns",
-    "acct", "quotactl", "lookup_dcookie", "nfsservctl", "uselib", "vm86", "vm86old",
-    "io_uring_setup", "io_uring_enter", "io_uring_register", "iopl", "ioperm", "syslog",
-    "fanotify_init", "sethostname", "setdomainname", "quotactl_fd"};
+constexpr const char* kDenied[] = {"kexec_load",
+                                   "kexec_file_load",
+                                   "init_module",
+                                   "finit_module",
+                                   "delete_module",
+                                   "reboot",
+                                   "swapon",
+                                   "swapoff",
+                                   "settimeofday",
+                                   "clock_settime",
+                                   "clock_adjtime",
+                                   "adjtimex",
+                                   "stime",
+                                   "add_key",
+                                   "request_key",
+                                   "keyctl",
+                                   "bpf",
+                                   "perf_event_open",
+                                   "userfaultfd",
+                                   "open_by_handle_at",
+                                   "mount",
+                                   "umount",
+                                   "umount2",
+                                   "fsopen",
+                                   "fsmount",
+                                   "fsconfig",
+                                   "move_mount",
+                                   "open_tree",
+                                   "fspick",
+                                   "mount_setattr",
+                                   "pivot_root",
+                                   "unshare",
+                                   "setns",
+                                   "acct",
+                                   "quotactl",
+                                   "lookup_dcookie",
+                                   "nfsservctl",
+                                   "uselib",
+                                   "vm86",
+                                   "vm86old",
+                                   "io_uring_setup",
+                                   "io_uring_enter",
+                                   "io_uring_register",
+                                   "iopl",
+                                   "ioperm",
+                                   "syslog",
+                                   "fanotify_init",
+                                   "sethostname",
+                                   "setdomainname",
+                                   "quotactl_fd"};
 
-constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
-                                         CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
+constexpr std::uint32_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                                          CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                                          CLONE_NEWCGROUP;
 
 // personality(2) values a normal program uses (Docker's list); anything else is refused.
 constexpr std::uint32_t kPersonalities[] = {0x0, 0x0008, 0x20000, 0x20008, 0xffffffff};
@@ -59,14 +102,17 @@ constexpr std::uint32_t kPersonalities[] = {0x0, 0x0008, 0x20000, 0x20008, 0xfff
 // the Linux console's own requests. The kernel compares the request as 32 bits.
 constexpr std::uint32_t kDeniedIoctls[] = {TIOCSTI, TIOCLINUX};
 
-constexpr std::uint32_t arg_low(int i) { return static_cast<std::uint32_t>(offsetof(seccomp_data, args) + 8 * i); }
+constexpr std::uint32_t arg_low(int i) {
+  return static_cast<std::uint32_t>(offsetof(seccomp_data, args) + 8 * i);
+}
 constexpr std::uint32_t arg_high(int i) { return arg_low(i) + 4; }
 
 // The argument checks, ahead of libseccomp's program: a denied argument returns EPERM here,
 // anything else jumps on to libseccomp's part (which allows these three by number).
 std::vector<sock_filter> argument_filter() {
   BpfProgram p;
-  auto rest = p.label(), deny = p.label(), personality = p.label(), clone = p.label(), ioctl = p.label();
+  auto rest = p.label(), deny = p.label(), personality = p.label(), clone = p.label(),
+       ioctl = p.label();
   p.load_word(offsetof(seccomp_data, arch));
   p.jump_unless(BPF_JEQ, AUDIT_ARCH_X86_64, rest);  // other ABIs: libseccomp kills them
   p.load_word(offsetof(seccomp_data, nr));
@@ -129,16 +175,19 @@ std::vector<sock_filter> compile() {
 
   std::set<std::string> denied(std::begin(kDenied), std::end(kDenied));
   for (const char* name : allowed_syscalls()) {
-    if (denied.count(name) != 0) throw std::logic_error(std::string("seccomp: ") + name + " is both allowed and denied");
+    if (denied.count(name) != 0)
+      throw std::logic_error(std::string("seccomp: ") + name + " is both allowed and denied");
     add_rule(c.ctx, SCMP_ACT_ALLOW, name);
   }
   for (const char* name : kDenied) add_rule(c.ctx, SCMP_ACT_ERRNO(EPERM), name);
   int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "memfd_create(\"seccomp-bpf\")");
+  if (fd < 0)
+    throw std::system_error(errno, std::generic_category(), "memfd_create(\"seccomp-bpf\")");
   UniqueFd mem(fd);
   check(seccomp_export_bpf(c.ctx, mem.get()), "seccomp_export_bpf");
   off_t size = lseek(mem.get(), 0, SEEK_END);
-  if (size <= 0 || size % sizeof(sock_filter) != 0) throw std::runtime_error("seccomp: bad BPF export");
+  if (size <= 0 || size % sizeof(sock_filter) != 0)
+    throw std::runtime_error("seccomp: bad BPF export");
   std::vector<sock_filter> program(static_cast<std::size_t>(size) / sizeof(sock_filter));
   if (pread(mem.get(), program.data(), static_cast<std::size_t>(size), 0) != size)
     throw std::system_error(errno, std::generic_category(), "pread(seccomp-bpf)");
@@ -147,9 +196,11 @@ std::vector<sock_filter> compile() {
 
 }  // namespace
 
-std::vector<sock_filter> compile_seccomp_program() { std::vector<sock_filter> program = argument_filter();
+std::vector<sock_filter> compile_seccomp_program() {
+  std::vector<sock_filter> program = argument_filter();
   std::vector<sock_filter> rest = compile();
   program.insert(program.end(), rest.begin(), rest.end());
-  return program; }
+  return program;
+}
 
 }  // namespace bootstrap::sandbox

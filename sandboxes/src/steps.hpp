@@ -46,9 +46,10 @@ void remount_read_only(int target_fd, unsigned long keep_flags, const std::strin
 // For each lower: does it contain another layer (a lower, the upper or the work dir, -1 for
 // none) on the same filesystem? overlayfs refuses such "overlapping layers" (the host image's
 // lower is "/", which holds the cache), so those lowers are seen through an inner overlay.
-std::vector<bool> lowers_containing_layers(const std::vector<int>& lower_fds, int upper_fd, int work_fd);
+std::vector<bool> lowers_containing_layers(const std::vector<int>& lower_fds, int upper_fd,
+                                           int work_fd);
 struct SandboxFile {
-  std::string path;     // inside the root, relative: "etc/resolv.conf"
+  std::string path;  // inside the root, relative: "etc/resolv.conf"
   std::string content;
   mode_t mode;
 };
@@ -71,7 +72,8 @@ void mount_submount_in_child(int root, int stage, std::size_t index,
                              const std::vector<int>& lower_fds, const Submount& m);
 // After the run: the sandbox files never belong to a result; removes them (and parent dirs that
 // were only copied up for them) from a persistent upper, never following a symlink.
-void scrub_upper(int upper, const std::vector<int>& lower_fds, const std::vector<SandboxFile>& files);
+void scrub_upper(int upper, const std::vector<int>& lower_fds,
+                 const std::vector<SandboxFile>& files);
 
 // --- dev.cpp, proc.cpp ---------------------------------------------------------------------
 void mount_dev_in_child(int root);

@@ -41,7 +41,7 @@ std::vector<std::string> list_dir(int dir_fd) {
 // The mount a path is on: a bind mount of the same filesystem has the same st_dev, not the
 // same mount id.
 std::uint64_t mount_id(int dir_fd, const char* name) {
-  struct statx sx{};
+  struct statx sx {};
   if (statx(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0) return 0;
   return (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
 }
@@ -49,14 +49,15 @@ std::uint64_t mount_id(int dir_fd, const char* name) {
 void empty_dir(int dir_fd, dev_t dev, const std::string& where) {
   const std::uint64_t mnt = mount_id(dir_fd, "");
   for (const std::string& name : list_dir(dir_fd)) {
-    struct stat st{};
+    struct stat st {};
     if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;
       throw SystemError("fstatat(\"" + where + "/" + name + "\")", errno);
     }
     if (S_ISDIR(st.st_mode)) {
       if (st.st_dev != dev || mount_id(dir_fd, name.c_str()) != mnt)
-        throw std::runtime_error("refusing to remove " + where + "/" + name + ": another filesystem is mounted there");
+        throw std::runtime_error("refusing to remove " + where + "/" + name +
+                                 ": another filesystem is mounted there");
       // Root can open a mode-000 directory (overlay's work/work); chmod anyway for non-root.
       int sub = openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub < 0 && errno == EACCES) {
@@ -102,16 +103,20 @@ void copy_xattrs(int src, int dst, const std::string& where) {
 
 struct Copier {
   int dst_root = -1;
-  std::map<std::pair<dev_t, ino_t>, std::string> links;  // (dev,ino) -> path of the first copy under dst_root
+  std::map<std::pair<dev_t, ino_t>, std::string>
+      links;  // (dev,ino) -> path of the first copy under dst_root
 
-  void copy_file(int sdir, int ddir, const std::string& name, const struct stat& st, const std::string& where) {
+  void copy_file(int sdir, int ddir, const std::string& name, const struct stat& st,
+                 const std::string& where) {
     UniqueFd in(openat(sdir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!in) throw SystemError("openat(\"" + where + "\")", errno);
-    UniqueFd out(openat(ddir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd out(
+        openat(ddir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out) throw SystemError("openat(\"" + where + "\", O_CREAT)", errno);
     off_t left = st.st_size;
     while (left > 0) {
-      ssize_t n = copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<std::size_t>(left), 0);
+      ssize_t n =
+          copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<std::size_t>(left), 0);
       if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
         char buf[65536];
         n = read(in.get(), buf, sizeof buf);
@@ -123,8 +128,10 @@ struct Copier {
       left -= n;
     }
     copy_xattrs(in.get(), out.get(), where);
-    if (fchown(out.get(), st.st_uid, st.st_gid) != 0) throw SystemError("fchown(\"" + where + "\")", errno);
-    if (fchmod(out.get(), st.st_mode & 07777) != 0) throw SystemError("fchmod(\"" + where + "\")", errno);
+    if (fchown(out.get(), st.st_uid, st.st_gid) != 0)
+      throw SystemError("fchown(\"" + where + "\")", errno);
+    if (fchmod(out.get(), st.st_mode & 07777) != 0)
+      throw SystemError("fchmod(\"" + where + "\")", errno);
     timespec times[2] = {st.st_atim, st.st_mtim};
     futimens(out.get(), times);
   }
@@ -132,8 +139,9 @@ struct Copier {
   void copy_dir(int sdir, int ddir, const std::string& where) {
     for (const std::string& name : list_dir(sdir)) {
       std::string path = where + "/" + name;
-      struct stat st{};
-      if (fstatat(sdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw SystemError("fstatat(\"" + path + "\")", errno);
+      struct stat st {};
+      if (fstatat(sdir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        throw SystemError("fstatat(\"" + path + "\")", errno);
       if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
         auto it = links.find({st.st_dev, st.st_ino});
         if (it != links.end()) {
@@ -144,14 +152,17 @@ struct Copier {
       }
       timespec times[2] = {st.st_atim, st.st_mtim};
       if (S_ISDIR(st.st_mode)) {
-        if (mkdirat(ddir, name.c_str(), 0700) != 0) throw SystemError("mkdirat(\"" + path + "\")", errno);
+        if (mkdirat(ddir, name.c_str(), 0700) != 0)
+          throw SystemError("mkdirat(\"" + path + "\")", errno);
         UniqueFd s(openat(sdir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         UniqueFd d(openat(ddir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!s || !d) throw SystemError("openat(\"" + path + "\")", errno);
         copy_dir(s.get(), d.get(), path);
         copy_xattrs(s.get(), d.get(), path);
-        if (fchown(d.get(), st.st_uid, st.st_gid) != 0) throw SystemError("fchown(\"" + path + "\")", errno);
-        if (fchmod(d.get(), st.st_mode & 07777) != 0) throw SystemError("fchmod(\"" + path + "\")", errno);
+        if (fchown(d.get(), st.st_uid, st.st_gid) != 0)
+          throw SystemError("fchown(\"" + path + "\")", errno);
+        if (fchmod(d.get(), st.st_mode & 07777) != 0)
+          throw SystemError("fchmod(\"" + path + "\")", errno);
         futimens(d.get(), times);
         continue;
       }
@@ -162,16 +173,19 @@ struct Copier {
         ssize_t n = readlinkat(sdir, name.c_str(), target.data(), target.size());
         if (n < 0) throw SystemError("readlinkat(\"" + path + "\")", errno);
         target.resize(static_cast<std::size_t>(n));
-        if (symlinkat(target.c_str(), ddir, name.c_str()) != 0) throw SystemError("symlinkat(\"" + path + "\")", errno);
+        if (symlinkat(target.c_str(), ddir, name.c_str()) != 0)
+          throw SystemError("symlinkat(\"" + path + "\")", errno);
         if (fchownat(ddir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0)
           throw SystemError("lchown(\"" + path + "\")", errno);
         utimensat(ddir, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
       } else {
         // Device nodes, whiteouts (char 0/0), fifos, sockets.
-        if (mknodat(ddir, name.c_str(), st.st_mode, st.st_rdev) != 0) throw SystemError("mknodat(\"" + path + "\")", errno);
+        if (mknodat(ddir, name.c_str(), st.st_mode, st.st_rdev) != 0)
+          throw SystemError("mknodat(\"" + path + "\")", errno);
         if (fchownat(ddir, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0)
           throw SystemError("lchown(\"" + path + "\")", errno);
-        if (fchmodat(ddir, name.c_str(), st.st_mode & 07777, 0) != 0) throw SystemError("chmod(\"" + path + "\")", errno);
+        if (fchmodat(ddir, name.c_str(), st.st_mode & 07777, 0) != 0)
+          throw SystemError("chmod(\"" + path + "\")", errno);
         utimensat(ddir, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
       }
       if (st.st_nlink > 1) links[{st.st_dev, st.st_ino}] = path.substr(1);
@@ -182,13 +196,14 @@ struct Copier {
 }  // namespace
 
 void remove_tree_at(int parent_fd, const char* name) {
-  struct stat st{};
+  struct stat st {};
   if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return;
     throw SystemError(std::string("fstatat(\"") + name + "\")", errno);
   }
   if (!S_ISDIR(st.st_mode)) {
-    if (unlinkat(parent_fd, name, 0) != 0 && errno != ENOENT) throw SystemError(std::string("unlink(\"") + name + "\")", errno);
+    if (unlinkat(parent_fd, name, 0) != 0 && errno != ENOENT)
+      throw SystemError(std::string("unlink(\"") + name + "\")", errno);
     return;
   }
   UniqueFd dir(openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -216,7 +231,7 @@ void copy_tree(int src_dir_fd, int dst_dir_fd) {
   Copier c;
   c.dst_root = dst_dir_fd;
   c.copy_dir(src_dir_fd, dst_dir_fd, "");
-  struct stat st{};
+  struct stat st {};
   if (fstat(src_dir_fd, &st) == 0) {
     copy_xattrs(src_dir_fd, dst_dir_fd, "/");
     if (fchown(dst_dir_fd, st.st_uid, st.st_gid) != 0) throw SystemError("fchown(\"/\")", errno);
@@ -238,7 +253,8 @@ void move_tree(const std::filesystem::path& src, const std::filesystem::path& ds
   if (rmdir(dst.c_str()) != 0 && errno != ENOENT)
     throw SystemError("rmdir(\"" + dst.string() + "\") (it must be missing or empty)", errno);
   if (rename(src.c_str(), dst.c_str()) == 0) return;
-  if (errno != EXDEV) throw SystemError("rename(\"" + src.string() + "\", \"" + dst.string() + "\")", errno);
+  if (errno != EXDEV)
+    throw SystemError("rename(\"" + src.string() + "\", \"" + dst.string() + "\")", errno);
   if (mkdir(dst.c_str(), 0755) != 0) throw SystemError("mkdir(\"" + dst.string() + "\")", errno);
   copy_tree(src, dst);
   remove_tree(src);
@@ -248,7 +264,8 @@ std::uint64_t tree_bytes(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   std::uint64_t n = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  for (auto it =
+           fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
   }

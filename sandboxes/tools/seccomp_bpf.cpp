@@ -7,7 +7,9 @@
 
 int main() {
   try {
-    std::printf("// Generated at build time by bootstrap-seccomp-bpf from sandboxes/src/seccomp_rules.cpp.\n");
+    std::printf(
+        "// Generated at build time by bootstrap-seccomp-bpf from "
+        "sandboxes/src/seccomp_rules.cpp.\n");
     for (const sock_filter& f : bootstrap::sandbox::compile_seccomp_program())
       std::printf("{0x%04x, %u, %u, 0x%08x},\n", f.code, f.jt, f.jf, f.k);
     return std::fflush(stdout) == 0 ? 0 : 1;

@@ -33,7 +33,8 @@ TEST_P(BadBaseline, ValidatePrintsTheExpectedMessageAndExits2) {
   EXPECT_EQ(r.out, "");
   // The .expect line is the message, or its start when the rest depends on the machine.
   std::string first_line = r.err.substr(0, r.err.find('\n'));
-  EXPECT_EQ(first_line.substr(0, ("error: " + file + ":" + expected).size()), "error: " + file + ":" + expected);
+  EXPECT_EQ(first_line.substr(0, ("error: " + file + ":" + expected).size()),
+            "error: " + file + ":" + expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(Data, BadBaseline, ::testing::ValuesIn(cases()),
@@ -48,7 +49,9 @@ TEST(BadBaselines, FiftyMegabytesAreRefusedAtOnce) {
   }
   auto r = testing::bootstrap({"validate", (dir.path() / "huge.yaml").string()});
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("huge.yaml:1:1: file is 50 MiB; a baseline may be at most 4 MiB"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("huge.yaml:1:1: file is 50 MiB; a baseline may be at most 4 MiB"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

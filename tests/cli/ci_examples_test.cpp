@@ -41,8 +41,11 @@ std::string all_runs(const Value& steps) {
 }
 
 void expect_yamllint_passes(const std::string& file) {
-  BOOTSTRAP_SKIP_UNLESS(std::filesystem::exists("/usr/bin/yamllint"), "needs yamllint (apt-get install yamllint)");
-  auto r = testing::run({"/usr/bin/yamllint", "-d", "{extends: relaxed, rules: {line-length: {max: 140}}}", "-f", "parsable", file});
+  BOOTSTRAP_SKIP_UNLESS(std::filesystem::exists("/usr/bin/yamllint"),
+                        "needs yamllint (apt-get install yamllint)");
+  auto r = testing::run({"/usr/bin/yamllint", "-d",
+                         "{extends: relaxed, rules: {line-length: {max: 140}}}", "-f", "parsable",
+                         file});
   EXPECT_EQ(r.status, 0) << file << "\n" << r.out << r.err;
 }
 
@@ -50,23 +53,33 @@ TEST(CiExamples, TheGithubWorkflowFansOutTheMatrixAndMergesTheReports) {
   std::string file = kExamples + "github-workflow.yml";
   expect_yamllint_passes(file);
   Value w = parse_yaml(read(file), file);
-  EXPECT_EQ(at(w, {"jobs", "plan", "outputs", "matrix"}).text(), "${{ steps.matrix.outputs.matrix }}");
+  EXPECT_EQ(at(w, {"jobs", "plan", "outputs", "matrix"}).text(),
+            "${{ steps.matrix.outputs.matrix }}");
   std::string plan = all_runs(at(w, {"jobs", "plan", "steps"}));
-  EXPECT_NE(plan.find("matrix baselines/*.yaml --emit github)\" >> \"$GITHUB_OUTPUT\""), std::string::npos) << plan;
+  EXPECT_NE(plan.find("matrix baselines/*.yaml --emit github)\" >> \"$GITHUB_OUTPUT\""),
+            std::string::npos)
+      << plan;
   EXPECT_EQ(at(w, {"jobs", "check", "needs"}).text(), "plan");
-  EXPECT_EQ(at(w, {"jobs", "check", "strategy", "matrix"}).text(), "${{ fromJSON(needs.plan.outputs.matrix) }}");
+  EXPECT_EQ(at(w, {"jobs", "check", "strategy", "matrix"}).text(),
+            "${{ fromJSON(needs.plan.outputs.matrix) }}");
   std::string check = all_runs(at(w, {"jobs", "check", "steps"}));
-  for (const char* key : {"matrix.baseline", "matrix.os", "matrix.id"})  // the keys `matrix --emit github` writes
+  for (const char* key :
+       {"matrix.baseline", "matrix.os", "matrix.id"})  // the keys `matrix --emit github` writes
     EXPECT_NE(check.find(key), std::string::npos) << key;
   EXPECT_EQ(at(w, {"jobs", "report", "if"}).text(), "always()");
-  EXPECT_NE(all_runs(at(w, {"jobs", "report", "steps"})).find("report merge reports/*.json --junit"), std::string::npos);
+  EXPECT_NE(
+      all_runs(at(w, {"jobs", "report", "steps"})).find("report merge reports/*.json --junit"),
+      std::string::npos);
 }
 
 TEST(CiExamples, TheGitlabPipelineRunsTheGeneratedChildFromItsArtifact) {
   std::string file = kExamples + "gitlab-ci.yml";
   expect_yamllint_passes(file);
   Value p = parse_yaml(read(file), file);
-  EXPECT_NE(at(p, {"generate", "script"}).as_list("script")[0].text().find("--emit gitlab --tag debian-12 > child.yml"),
+  EXPECT_NE(at(p, {"generate", "script"})
+                .as_list("script")[0]
+                .text()
+                .find("--emit gitlab --tag debian-12 > child.yml"),
             std::string::npos);
   EXPECT_EQ(at(p, {"generate", "artifacts", "paths"}).as_list("paths")[0].text(), "child.yml");
   const Value& include = at(p, {"checks", "trigger", "include"}).as_list("include")[0];
@@ -78,8 +91,9 @@ TEST(CiExamples, TheGitlabPipelineRunsTheGeneratedChildFromItsArtifact) {
 
 TEST(CiExamples, TheGeneratedChildPipelineHasAJobPerPairAndAReportThatNeedsThemAll) {
   testing::TempDir dir;
-  auto r = testing::bootstrap({"matrix", std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dragoman.yaml", "--emit", "gitlab",
-                               "--tag", "debian-12"});
+  auto r =
+      testing::bootstrap({"matrix", std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dragoman.yaml",
+                          "--emit", "gitlab", "--tag", "debian-12"});
   ASSERT_EQ(r.status, 0) << r.err;
   std::string file = (dir.path() / "child.yml").string();
   std::ofstream(file) << r.out;
@@ -91,21 +105,29 @@ TEST(CiExamples, TheGeneratedChildPipelineHasAJobPerPairAndAReportThatNeedsThemA
     needed.push_back(at(n, {"job"}).text());
     EXPECT_EQ(at(n, {"artifacts"}).text(), "true");
   }
-  EXPECT_EQ(needed, (std::vector<std::string>{"check dragoman-bullseye", "check dragoman-bookworm", "check dragoman-trixie"}));
+  EXPECT_EQ(needed, (std::vector<std::string>{"check dragoman-bullseye", "check dragoman-bookworm",
+                                              "check dragoman-trixie"}));
   for (const auto& job : needed) {
     const Value& j = at(c, {job});
     EXPECT_EQ(at(j, {"stage"}).text(), "check");
     std::string id = job.substr(6);
-    EXPECT_NE(at(j, {"script"}).as_list("script")[1].text().find("--json reports/" + id + ".json --junit reports/" + id + ".xml"),
+    EXPECT_NE(at(j, {"script"})
+                  .as_list("script")[1]
+                  .text()
+                  .find("--json reports/" + id + ".json --junit reports/" + id + ".xml"),
               std::string::npos);
     EXPECT_EQ(at(j, {"artifacts", "reports", "junit"}).text(), "reports/" + id + ".xml");
     EXPECT_EQ(at(j, {"artifacts", "when"}).text(), "always");
   }
-  EXPECT_NE(at(c, {"report", "script"}).as_list("script")[0].text().find("report merge reports/*.json"), std::string::npos);
+  EXPECT_NE(
+      at(c, {"report", "script"}).as_list("script")[0].text().find("report merge reports/*.json"),
+      std::string::npos);
 }
 
 TEST(CiExamples, GithubsMatrixOutputIsOneLineOfJsonWithTheKeysTheWorkflowUses) {
-  auto r = testing::bootstrap({"matrix", std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dragoman.yaml", "--emit", "github"});
+  auto r =
+      testing::bootstrap({"matrix", std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dragoman.yaml",
+                          "--emit", "github"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one line, for $GITHUB_OUTPUT";
   auto m = nlohmann::json::parse(r.out);

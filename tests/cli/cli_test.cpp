@@ -15,7 +15,8 @@ const std::string kDragoman = std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dr
 TEST(Cli, HelpExplainsEveryCommand) {
   auto top = bootstrap({"--help"});
   EXPECT_EQ(top.status, 0);
-  for (const char* cmd : {"validate", "plugins", "check", "records", "apply", "run", "shell", "image", "gc"}) {
+  for (const char* cmd :
+       {"validate", "plugins", "check", "records", "apply", "run", "shell", "image", "gc"}) {
     EXPECT_NE(top.out.find(cmd), std::string::npos) << cmd;
     auto help = bootstrap({cmd, "--help"});
     EXPECT_EQ(help.status, 0) << cmd;
@@ -38,7 +39,8 @@ TEST(Cli, VersionAndUsageErrors) {
 // `bootstrap` handles run, shell, image and gc itself and hands the rest to bootstrap-engine,
 // which lives beside it (or where it is installed). Without it, those commands say what is missing.
 TEST(Cli, WithoutTheEngineTheOtherCommandsSayWhatIsMissing) {
-  if (fs::exists(BOOTSTRAP_INSTALL_ENGINE)) GTEST_SKIP() << "an installed engine would be found: " << BOOTSTRAP_INSTALL_ENGINE;
+  if (fs::exists(BOOTSTRAP_INSTALL_ENGINE))
+    GTEST_SKIP() << "an installed engine would be found: " << BOOTSTRAP_INSTALL_ENGINE;
   char dir[] = "/tmp/bootstrap-cli-test-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   fs::path alone = fs::path(dir) / "bootstrap";
@@ -47,7 +49,9 @@ TEST(Cli, WithoutTheEngineTheOtherCommandsSayWhatIsMissing) {
   auto help = testing::run({alone, "run", "--help"});
   fs::remove_all(dir);
   EXPECT_EQ(check.status, 3);
-  EXPECT_NE(check.err.find("cannot start " + std::string(BOOTSTRAP_INSTALL_ENGINE)), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("cannot start " + std::string(BOOTSTRAP_INSTALL_ENGINE)),
+            std::string::npos)
+      << check.err;
   EXPECT_NE(check.err.find("run, shell, image and gc"), std::string::npos) << check.err;
   EXPECT_EQ(help.status, 0) << help.err;  // the sandbox commands need no engine
 }
@@ -55,7 +59,8 @@ TEST(Cli, WithoutTheEngineTheOtherCommandsSayWhatIsMissing) {
 // bootstrap finds the command word past the global options and their values: "--cache-dir run"
 // names a directory, not the run command.
 TEST(Cli, GlobalOptionsAndTheirValuesComeBeforeTheCommand) {
-  if (fs::exists(BOOTSTRAP_INSTALL_ENGINE)) GTEST_SKIP() << "an installed engine would be found: " << BOOTSTRAP_INSTALL_ENGINE;
+  if (fs::exists(BOOTSTRAP_INSTALL_ENGINE))
+    GTEST_SKIP() << "an installed engine would be found: " << BOOTSTRAP_INSTALL_ENGINE;
   testing::TempDir dir;
   fs::path alone = dir.path() / "bootstrap";
   fs::copy_file(BOOTSTRAP_BINARY, alone);
@@ -83,7 +88,8 @@ TEST(Cli, PluginsListsNameVersionAbiAndFile) {
 }
 
 TEST(Cli, PluginsReportsUnusableFilesAndFails) {
-  auto r = bootstrap({"--plugin-dir", std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/wrong-abi", "plugins"});
+  auto r = bootstrap(
+      {"--plugin-dir", std::string(BOOTSTRAP_FIXTURE_PLUGIN_DIR) + "/wrong-abi", "plugins"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("plugin ABI 999"), std::string::npos) << r.err;
 }
@@ -91,21 +97,26 @@ TEST(Cli, PluginsReportsUnusableFilesAndFails) {
 TEST(Cli, ApplyRefusesThisMachinesRootWithoutForReal) {
   auto r = bootstrap({"apply", kDragoman});
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("refusing to apply to this machine's / without --for-real"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("refusing to apply to this machine's / without --for-real"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(Cli, ApplyToAScratchRootThenAgainChangesNothing) {
   testing::TempDir root;
-  auto first = bootstrap({"apply", kDragoman, "--root", root.path().string(), "--only", "fslayout"});
+  auto first =
+      bootstrap({"apply", kDragoman, "--root", root.path().string(), "--only", "fslayout"});
   ASSERT_EQ(first.status, 0) << first.out << first.err;
   EXPECT_NE(first.out.find("created   /srv/apps"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("created   group apps"), std::string::npos) << first.out;
   EXPECT_TRUE(fs::is_directory(root.path() / "srv/apps/dragoman"));
   EXPECT_TRUE(fs::is_regular_file(root.path() / "etc/motd"));
 
-  auto second = bootstrap({"apply", kDragoman, "--root", root.path().string(), "--only", "fslayout"});
+  auto second =
+      bootstrap({"apply", kDragoman, "--root", root.path().string(), "--only", "fslayout"});
   ASSERT_EQ(second.status, 0) << second.out << second.err;
-  EXPECT_NE(second.out.find("summary: 0 created, 0 modified, 0 removed (0 changes)"), std::string::npos)
+  EXPECT_NE(second.out.find("summary: 0 created, 0 modified, 0 removed (0 changes)"),
+            std::string::npos)
       << second.out;
 }
 
@@ -118,12 +129,15 @@ TEST(Cli, ABaselineReadsOutsideItsFolderOnlyWhereItSaysSo) {
   std::string steps = "steps:\n  - fslayout: {files: [{path: /etc/motd, source: " + file + "}]}\n";
   std::ofstream(dir.path() / "closed.yaml") << "baseline: x\nos: [bookworm]\n" << steps;
   std::ofstream(dir.path() / "open.yaml")
-      << "baseline: x\nos: [bookworm]\nread_outside: [" << elsewhere.path().string() << "]\n" << steps;
-  auto closed = bootstrap({"apply", (dir.path() / "closed.yaml").string(), "--root", root.path().string()});
+      << "baseline: x\nos: [bookworm]\nread_outside: [" << elsewhere.path().string() << "]\n"
+      << steps;
+  auto closed =
+      bootstrap({"apply", (dir.path() / "closed.yaml").string(), "--root", root.path().string()});
   EXPECT_EQ(closed.status, 2) << closed.out << closed.err;
   EXPECT_NE(closed.err.find("outside the baseline's folder"), std::string::npos) << closed.err;
   EXPECT_FALSE(fs::exists(root.path() / "etc/motd"));
-  auto open = bootstrap({"apply", (dir.path() / "open.yaml").string(), "--root", root.path().string()});
+  auto open =
+      bootstrap({"apply", (dir.path() / "open.yaml").string(), "--root", root.path().string()});
   ASSERT_EQ(open.status, 0) << open.out << open.err;
   std::ifstream in(root.path() / "etc/motd");
   std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -144,11 +158,14 @@ TEST(Cli, ApplyPrintsAPlanLikeListWithASummary) {
 TEST(Cli, AFailedApplyExits1AndSaysWhy) {
   testing::TempDir root;
   testing::TempDir dir;
-  std::ofstream(dir.path() / "b.yaml") << "baseline: b\nos: [bookworm]\nsteps:\n"
-                                          "  - fslayout: {directories: [{path: /srv/x, owner: nobody-here}]}\n";
+  std::ofstream(dir.path() / "b.yaml")
+      << "baseline: b\nos: [bookworm]\nsteps:\n"
+         "  - fslayout: {directories: [{path: /srv/x, owner: nobody-here}]}\n";
   auto r = bootstrap({"apply", (dir.path() / "b.yaml").string(), "--root", root.path().string()});
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("owner 'nobody-here' is not a user in the target's /etc/passwd"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("owner 'nobody-here' is not a user in the target's /etc/passwd"),
+            std::string::npos)
+      << r.out;
 }
 
 }  // namespace
@@ -162,7 +179,8 @@ TEST(Cli, PackageStepsOnANonDebianRootSayWhatToDoInstead) {
   auto r = testing::bootstrap({"apply", kDragoman, "--root", root.path().string()});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("has no dpkg database (/var/lib/dpkg/status)"), std::string::npos) << r.out;
-  EXPECT_TRUE(std::filesystem::is_directory(root.path() / "srv/apps"));  // the layout step still ran
+  EXPECT_TRUE(
+      std::filesystem::is_directory(root.path() / "srv/apps"));  // the layout step still ran
 }
 
 }  // namespace

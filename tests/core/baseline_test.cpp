@@ -1,7 +1,7 @@
 // The baseline model: what a good baseline parses into, and where a bad one is wrong.
-#include <gtest/gtest.h>
-
 #include "bootstrap/baseline.hpp"
+
+#include <gtest/gtest.h>
 
 namespace bootstrap {
 namespace {
@@ -20,8 +20,9 @@ std::string error_of(std::string_view text) {
 TEST(Baseline, MoreStepsThanTheLimitAreRefusedSayingHowMany) {
   std::string text = "baseline: big\nos: [bookworm]\nsteps:\n";
   for (std::size_t i = 0; i <= kMaxSteps; ++i) text += "  - fslayout: {}\n";
-  EXPECT_EQ(error_of(text), "b.yaml:4:3: a baseline holds at most 10000 steps; this one has 10001 "
-                            "(split it, or merge steps of one plugin)");
+  EXPECT_EQ(error_of(text),
+            "b.yaml:4:3: a baseline holds at most 10000 steps; this one has 10001 "
+            "(split it, or merge steps of one plugin)");
 }
 
 TEST(Baseline, AListLongerThanTheLimitIsRefusedSayingHowLong) {
@@ -93,12 +94,15 @@ TEST(Baseline, RefusesHostileInputQuickly) {
 TEST(Baseline, RefusesNonUtf8AtTheByte) {
   EXPECT_EQ(error_of("baseline: a\nos: [bookworm]\n# caf\xe9\n"),
             "b.yaml:3:6: not UTF-8 text (invalid byte sequence here)");
-  EXPECT_EQ(error_of("baseline: \xc0\x80\n"), "b.yaml:1:11: not UTF-8 text (invalid byte sequence here)");
+  EXPECT_EQ(error_of("baseline: \xc0\x80\n"),
+            "b.yaml:1:11: not UTF-8 text (invalid byte sequence here)");
 }
 
 TEST(Baseline, EmptyAndWhitespaceOnlyFilesAreEmptyBaselines) {
-  EXPECT_EQ(error_of(""), "b.yaml:1:1: empty baseline: expected a mapping with 'baseline', 'os' and 'steps'");
-  EXPECT_EQ(error_of("\n# nothing\n"), "b.yaml:1:1: empty baseline: expected a mapping with 'baseline', 'os' and 'steps'");
+  EXPECT_EQ(error_of(""),
+            "b.yaml:1:1: empty baseline: expected a mapping with 'baseline', 'os' and 'steps'");
+  EXPECT_EQ(error_of("\n# nothing\n"),
+            "b.yaml:1:1: empty baseline: expected a mapping with 'baseline', 'os' and 'steps'");
 }
 
 TEST(Baseline, DuplicateKeysAreErrorsAtTheSecondKey) {

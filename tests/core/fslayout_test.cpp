@@ -17,12 +17,14 @@ class FslayoutTest : public ::testing::Test {
   void SetUp() override {
     plugins.load_all();
     fs::create_directories(root.path() / "etc");
-    std::ofstream(root.path() / "etc/passwd") << "root:x:0:0:root:/root:/bin/sh\nweb:x:3000:3000::/srv:/bin/false\n";
+    std::ofstream(root.path() / "etc/passwd")
+        << "root:x:0:0:root:/root:/bin/sh\nweb:x:3000:3000::/srv:/bin/false\n";
     std::ofstream(root.path() / "etc/group") << "root:x:0:\nweb:x:3000:\n";
   }
 
   ApplyReport apply(const std::string& steps, bool verify = true) {
-    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps, (dir.path() / "t.yaml").string());
+    Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps,
+                                (dir.path() / "t.yaml").string());
     b.file = dir.path() / "t.yaml";
     ConfiguredBaseline c = configure_baseline(b, plugins);
     RootHost host(root.path());
@@ -87,15 +89,18 @@ TEST_F(FslayoutTest, DriftIsRepairedAndReportedAsModified) {
   EXPECT_EQ(r.count(ChangeKind::Modified), 3u);
   std::vector<std::string> details;
   for (const auto& c : r.steps[0].changes) details.push_back(c.what + ": " + c.detail);
-  EXPECT_NE(std::find(details.begin(), details.end(), "/srv/apps: mode 0700 -> 2775"), details.end());
+  EXPECT_NE(std::find(details.begin(), details.end(), "/srv/apps: mode 0700 -> 2775"),
+            details.end());
   EXPECT_NE(std::find(details.begin(), details.end(), "/etc/app.conf: content"), details.end());
-  EXPECT_NE(std::find(details.begin(), details.end(), "/srv/current: symlink web -> apps"), details.end());
+  EXPECT_NE(std::find(details.begin(), details.end(), "/srv/current: symlink web -> apps"),
+            details.end());
 }
 
 TEST_F(FslayoutTest, VerifyNamesWhatIsWrong) {
   ASSERT_TRUE(apply(kLayout).verified());
   chmod((root.path() / "srv/web").c_str(), 0755);
-  Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + std::string(kLayout), "t.yaml");
+  Baseline b =
+      parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + std::string(kLayout), "t.yaml");
   ConfiguredBaseline c = configure_baseline(b, plugins);
   RootHost host(root.path());
   std::vector<Check> checks;
@@ -113,7 +118,8 @@ TEST_F(FslayoutTest, VerifyNamesWhatIsWrong) {
 TEST_F(FslayoutTest, AnUnknownOwnerInTheTargetFailsWithTheStepsMark) {
   ApplyReport r = apply("  - fslayout:\n      directories: [{path: /srv/x, owner: daemon}]\n");
   ASSERT_FALSE(r.applied());
-  EXPECT_NE(r.steps[0].error->find("t.yaml:5:21: /srv/x: owner 'daemon' is not a user in the target's /etc/passwd"),
+  EXPECT_NE(r.steps[0].error->find(
+                "t.yaml:5:21: /srv/x: owner 'daemon' is not a user in the target's /etc/passwd"),
             std::string::npos)
       << *r.steps[0].error;
 }
@@ -124,7 +130,8 @@ TEST_F(FslayoutTest, AFilePlantedAsASymlinkIsRefusedNotFollowed) {
   fs::create_symlink(outside.path() / "motd", root.path() / "etc/motd");
   ApplyReport r = apply("  - fslayout:\n      files: [{path: /etc/motd, content: pwned}]\n");
   ASSERT_FALSE(r.applied());
-  EXPECT_NE(r.steps[0].error->find("/etc/motd is a symlink in the target, not a file"), std::string::npos);
+  EXPECT_NE(r.steps[0].error->find("/etc/motd is a symlink in the target, not a file"),
+            std::string::npos);
   std::ifstream in(outside.path() / "motd");
   std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(text, "outside\n");

@@ -1,11 +1,12 @@
 // The CI matrix (bootstrap matrix), shards (check --shard) and merged reports (report merge).
+#include "bootstrap/matrix.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "bootstrap/matrix.hpp"
 #include "bootstrap/report_merge.hpp"
 #include "support/run.hpp"
 
@@ -24,30 +25,40 @@ Baseline baseline(const std::string& name, std::vector<std::string> os) {
 }
 
 TEST(Matrix, OneJobPerBaselineAndReleaseInGithubsShape) {
-  auto jobs = matrix_jobs({baseline("web", {"bookworm", "trixie"}), baseline("db", {"bullseye"})}, {});
+  auto jobs =
+      matrix_jobs({baseline("web", {"bookworm", "trixie"}), baseline("db", {"bullseye"})}, {});
   json m = json::parse(matrix_github(jobs));
   ASSERT_EQ(m["include"].size(), 3u);
-  EXPECT_EQ(m["include"][0], (json{{"baseline", "baselines/web.yaml"}, {"os", "bookworm"}, {"name", "web"}, {"id", "web-bookworm"}}));
+  EXPECT_EQ(m["include"][0], (json{{"baseline", "baselines/web.yaml"},
+                                   {"os", "bookworm"},
+                                   {"name", "web"},
+                                   {"id", "web-bookworm"}}));
   EXPECT_EQ(m["include"][2]["id"], "db-bullseye");
-  EXPECT_EQ(matrix_jobs({baseline("web", {"bookworm", "trixie"})}, {"bullseye"}).size(), 1u) << "--os replaces each baseline's";
+  EXPECT_EQ(matrix_jobs({baseline("web", {"bookworm", "trixie"})}, {"bullseye"}).size(), 1u)
+      << "--os replaces each baseline's";
 }
 
 TEST(Matrix, GithubsLimitOf256JobsIsRefusedWithTheWayOut) {
   std::vector<Baseline> many;
-  for (int i = 0; i < 86; ++i) many.push_back(baseline("b" + std::to_string(i), {"bullseye", "bookworm", "trixie"}));
+  for (int i = 0; i < 86; ++i)
+    many.push_back(baseline("b" + std::to_string(i), {"bullseye", "bookworm", "trixie"}));
   try {
     matrix_github(matrix_jobs(many, {}));
     FAIL() << "258 jobs accepted";
   } catch (const std::length_error& e) {
-    EXPECT_STREQ(e.what(), "258 jobs: a GitHub matrix holds at most 256; split them with --shard, or into several workflows");
+    EXPECT_STREQ(e.what(),
+                 "258 jobs: a GitHub matrix holds at most 256; split them with --shard, or into "
+                 "several workflows");
   }
 }
 
 TEST(Matrix, JsonNamesEachJobsCommand) {
-  json m = json::parse(matrix_json(matrix_jobs({baseline("web", {"trixie"})}, {}), "/opt/bootstrap/bin/bootstrap -v"));
+  json m = json::parse(matrix_json(matrix_jobs({baseline("web", {"trixie"})}, {}),
+                                   "/opt/bootstrap/bin/bootstrap -v"));
   EXPECT_EQ(m["schema_version"], 1);
-  EXPECT_EQ(m["jobs"][0]["command"], "/opt/bootstrap/bin/bootstrap -v check baselines/web.yaml --os trixie --json "
-                                     "reports/web-trixie.json --junit reports/web-trixie.xml");
+  EXPECT_EQ(m["jobs"][0]["command"],
+            "/opt/bootstrap/bin/bootstrap -v check baselines/web.yaml --os trixie --json "
+            "reports/web-trixie.json --junit reports/web-trixie.xml");
 }
 
 TEST(Shard, ParsesIOfNAndSaysWhatIsWrong) {
@@ -82,23 +93,39 @@ TEST(Shard, EveryPairOnExactlyOneRunnerAndABaselinesReleasesSpreadEvenly) {
           }
         EXPECT_EQ(on, 1) << name << " " << os << " on " << n << " runners";
       }
-      EXPECT_EQ(runners.size(), std::min<std::size_t>(3, static_cast<std::size_t>(n))) << name << " on " << n;
+      EXPECT_EQ(runners.size(), std::min<std::size_t>(3, static_cast<std::size_t>(n)))
+          << name << " on " << n;
     }
   }
 }
 
 // A check's JSON report, as `check --json` writes it, with one release per entry.
-json report(const std::string& name, const std::vector<std::pair<std::string, bool>>& releases, int schema = 1) {
+json report(const std::string& name, const std::vector<std::pair<std::string, bool>>& releases,
+            int schema = 1) {
   json list = json::array();
   for (const auto& [os, passed] : releases) {
-    json v = {{"passed", passed}, {"ran", true}, {"messages", passed ? json::array() : json::array({"boom"})}};
-    list.push_back({{"image", "debian:" + os}, {"release", os}, {"image_digest", ""}, {"passed", passed},
-                    {"environment_error", ""}, {"seconds", 1.5}, {"fetched_bytes", 0}, {"fetch_cached", true},
-                    {"fetch_needed", false}, {"manifest_digest", ""}, {"verdicts", {{"applied", v}, {"repeatable", v},
-                    {"idempotent", v}, {"verified", v}}}, {"steps", json::array()}, {"changes", json::array()}});
+    json v = {{"passed", passed},
+              {"ran", true},
+              {"messages", passed ? json::array() : json::array({"boom"})}};
+    list.push_back(
+        {{"image", "debian:" + os},
+         {"release", os},
+         {"image_digest", ""},
+         {"passed", passed},
+         {"environment_error", ""},
+         {"seconds", 1.5},
+         {"fetched_bytes", 0},
+         {"fetch_cached", true},
+         {"fetch_needed", false},
+         {"manifest_digest", ""},
+         {"verdicts", {{"applied", v}, {"repeatable", v}, {"idempotent", v}, {"verified", v}}},
+         {"steps", json::array()},
+         {"changes", json::array()}});
   }
-  return {{"schema_version", schema}, {"tool", "bootstrap"},
-          {"baseline", {{"name", name}, {"file", name + ".yaml"}, {"digest", "xxh3-128:" + name}}}, {"releases", list}};
+  return {{"schema_version", schema},
+          {"tool", "bootstrap"},
+          {"baseline", {{"name", name}, {"file", name + ".yaml"}, {"digest", "xxh3-128:" + name}}},
+          {"releases", list}};
 }
 
 class ReportMerge : public ::testing::Test {
@@ -117,21 +144,25 @@ class ReportMerge : public ::testing::Test {
 TEST_F(ReportMerge, OneVerdictForTheWholeMatrix) {
   auto a = write("a.json", report("web", {{"bookworm", true}}));
   auto b = write("b.json", report("web", {{"trixie", true}, {"bullseye", true}}));
-  auto r = merge({a, b, "--junit", (dir.path() / "m.xml").string(), "--json", (dir.path() / "m.json").string()});
+  auto r = merge({a, b, "--junit", (dir.path() / "m.xml").string(), "--json",
+                  (dir.path() / "m.json").string()});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("3 passed, 0 failed (3 release(s) from 2 report(s))"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 passed, 0 failed (3 release(s) from 2 report(s))"), std::string::npos)
+      << r.out;
   std::ifstream in(dir.path() / "m.json");
   json m = json::parse(in);
   EXPECT_EQ(m["passed"], true);
   EXPECT_EQ(m["baselines"].size(), 2u);
-  auto v = testing::run({"/usr/bin/xmllint", "--noout", "--schema", std::string(BOOTSTRAP_SOURCE_DIR) + "/tests/data/junit.xsd",
+  auto v = testing::run({"/usr/bin/xmllint", "--noout", "--schema",
+                         std::string(BOOTSTRAP_SOURCE_DIR) + "/tests/data/junit.xsd",
                          (dir.path() / "m.xml").string()});
   EXPECT_EQ(v.status, 0) << v.err;
 
   auto c = write("c.json", report("db", {{"bookworm", false}}));
   r = merge({a, b, c});
   EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_NE(r.out.find("db                   debian:bookworm    FAILED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("db                   debian:bookworm    FAILED"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("    boom"), std::string::npos) << r.out;
 }
 
@@ -140,7 +171,8 @@ TEST_F(ReportMerge, RefusesAnotherSchemaTheSameReleaseTwiceAndNothingChecked) {
   auto future = write("future.json", report("web", {{"trixie", true}}, 2));
   auto r = merge({a, future});
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("future.json: schema_version 2, and this bootstrap reads 1: merge the reports of one bootstrap version"),
+  EXPECT_NE(r.err.find("future.json: schema_version 2, and this bootstrap reads 1: merge the "
+                       "reports of one bootstrap version"),
             std::string::npos)
       << r.err;
   auto again = write("again.json", report("web", {{"bookworm", true}}));
@@ -154,7 +186,8 @@ TEST_F(ReportMerge, RefusesAnotherSchemaTheSameReleaseTwiceAndNothingChecked) {
   auto junk = write("junk.json", json{{"hello", 1}});
   r = merge({junk});
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("junk.json: not a report of `bootstrap check --json`"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("junk.json: not a report of `bootstrap check --json`"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

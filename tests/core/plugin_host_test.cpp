@@ -1,8 +1,9 @@
 // The loader: finds plugins, refuses what is not one, and keeps exceptions on the plugin's side.
+#include "bootstrap/plugin_host.hpp"
+
 #include <gtest/gtest.h>
 
 #include "bootstrap/apply.hpp"
-#include "bootstrap/plugin_host.hpp"
 #include "bootstrap/root_host.hpp"
 #include "support/run.hpp"
 
@@ -42,7 +43,8 @@ TEST(PluginHost, RefusesAWrongAbiBeforeCallingIt) {
 
 TEST(PluginHost, RefusesAPluginBuiltWithAnotherStandardLibrarySayingWhatToRebuild) {
   std::string e = load_error(kFixtures / "wrong-toolchain/wrong_toolchain.so");
-  EXPECT_NE(e.find("wrong_toolchain.so: plugin built with libc++, but this bootstrap with libstdc++ cxx11-abi; "
+  EXPECT_NE(e.find("wrong_toolchain.so: plugin built with libc++, but this bootstrap with "
+                   "libstdc++ cxx11-abi; "
                    "rebuild the plugin with the same standard library"),
             std::string::npos)
       << e;
@@ -88,7 +90,8 @@ TEST(PluginHost, AMissingPluginSaysWhereItLookedAndWhatExists) {
     FAIL() << "no error";
   } catch (const std::exception& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("unknown plugin 'fslayot'; did you mean 'fslayout'?"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("unknown plugin 'fslayot'; did you mean 'fslayout'?"), std::string::npos)
+        << msg;
     EXPECT_NE(msg.find("/nonexistent/plugins"), std::string::npos) << msg;
   }
 }
@@ -123,7 +126,8 @@ TEST(PluginHost, ExceptionsStayOnThePluginSideAndNameThePlugin) {
 TEST(PluginHost, AConfigureExceptionBecomesAConfigErrorAtTheStep) {
   PluginHost host({kFixtures / "thrower"});
   host.load_all();
-  Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n  - thrower: {fail_configure: 1}\n", "t.yaml");
+  Baseline b = parse_baseline(
+      "baseline: t\nos: [bookworm]\nsteps:\n  - thrower: {fail_configure: 1}\n", "t.yaml");
   try {
     configure_baseline(b, host);
     FAIL() << "no error";

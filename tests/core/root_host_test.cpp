@@ -22,7 +22,8 @@ std::string snapshot(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     struct stat st {};
     lstat(e.path().c_str(), &st);
-    out += e.path().string() + " " + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + "\n";
+    out += e.path().string() + " " + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) +
+           "\n";
   }
   return out;
 }
@@ -105,7 +106,8 @@ TEST_F(RootHostTest, MetadataCallsDoNotFollowAFinalSymlink) {
 TEST_F(RootHostTest, ReadsFollowLinksOnlyInsideTheRoot) {
   fs::create_symlink(outside() / "secret", root() / "etc/peek");
   RootHost host(root());
-  EXPECT_EQ(host.read_file("/etc/peek"), std::nullopt);  // <outside>/secret does not exist in the root
+  EXPECT_EQ(host.read_file("/etc/peek"),
+            std::nullopt);  // <outside>/secret does not exist in the root
 }
 
 TEST_F(RootHostTest, RemoveDeletesWholeTreesButNotThroughLinks) {
@@ -119,7 +121,8 @@ TEST_F(RootHostTest, RemoveDeletesWholeTreesButNotThroughLinks) {
 }
 
 TEST_F(RootHostTest, AccountsComeFromTheTargetNotThisMachine) {
-  std::ofstream(root() / "etc/passwd") << "root:x:0:0:root:/root:/bin/sh\nsvc:x:4242:4243::/srv:/bin/false\n";
+  std::ofstream(root() / "etc/passwd")
+      << "root:x:0:0:root:/root:/bin/sh\nsvc:x:4242:4243::/srv:/bin/false\n";
   std::ofstream(root() / "etc/group") << "root:x:0:\nsvcgrp:x:4243:svc,other\n";
   RootHost host(root());
   ASSERT_TRUE(host.user("svc"));
@@ -134,7 +137,9 @@ TEST_F(RootHostTest, SystemErrorsNameTheCallThePathAndErrno) {
     host.make_dir("/missing/parent/dir", 0755, 0, 0);
     FAIL() << "no error";
   } catch (const SystemError& e) {
-    EXPECT_STREQ(e.what(), "openat2(\"/missing/parent\", RESOLVE_IN_ROOT): ENOENT (No such file or directory)");
+    EXPECT_STREQ(
+        e.what(),
+        "openat2(\"/missing/parent\", RESOLVE_IN_ROOT): ENOENT (No such file or directory)");
   }
 }
 
@@ -146,7 +151,9 @@ TEST_F(RootHostTest, RunReportsOutputAndStatusAndFailuresNameTheCommand) {
   try {
     throw_command_failed({{"sh", "-c", "exit 3"}, {}, "", "/", 0, 0}, r);
   } catch (const std::exception& e) {
-    EXPECT_STREQ(e.what(), "command failed (exit status 3): sh -c 'exit 3'\n  last output:\n  | out\n  | err");
+    EXPECT_STREQ(
+        e.what(),
+        "command failed (exit status 3): sh -c 'exit 3'\n  last output:\n  | out\n  | err");
   }
   CommandResult cat = host.run({{"cat"}, {}, "fed through stdin", "/", 0, 0});
   EXPECT_EQ(cat.output, "fed through stdin");

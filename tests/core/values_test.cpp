@@ -24,7 +24,9 @@ TEST(Validators, ModesAreOctalUpTo07777) {
   EXPECT_EQ(parse_mode(scalar("2775"), "'mode'"), 02775u);
   EXPECT_EQ(parse_mode(scalar("07777"), "'mode'"), 07777u);
   for (const char* bad : {"0799", "rwx", "", "17777", "-755", "0x1ff", "755 "})
-    EXPECT_NE(error_of([&] { parse_mode(scalar(bad), "'mode'"); }).find("f.yaml:3:7: 'mode' must be an octal mode"),
+    EXPECT_NE(error_of([&] {
+                parse_mode(scalar(bad), "'mode'");
+              }).find("f.yaml:3:7: 'mode' must be an octal mode"),
               std::string::npos)
         << bad;
 }
@@ -50,7 +52,8 @@ TEST(Fields, UnknownKeysAreRejectedWithTheNearestKnownOne) {
   f.required("path");
   f.optional("mode");
   f.optional("owner");
-  EXPECT_EQ(error_of([&] { f.finish(); }), "f.yaml:2:1: unknown key 'mdoe' in a directory; did you mean 'mode'?");
+  EXPECT_EQ(error_of([&] { f.finish(); }),
+            "f.yaml:2:1: unknown key 'mdoe' in a directory; did you mean 'mode'?");
 }
 
 TEST(Fields, UnknownKeysWithoutANearOneListTheValidKeys) {
@@ -58,15 +61,18 @@ TEST(Fields, UnknownKeysWithoutANearOneListTheValidKeys) {
   Fields f(v, "a file");
   f.required("path");
   f.optional("content");
-  EXPECT_EQ(error_of([&] { f.finish(); }), "f.yaml:2:1: unknown key 'zzz' in a file (valid keys: content path)");
+  EXPECT_EQ(error_of([&] { f.finish(); }),
+            "f.yaml:2:1: unknown key 'zzz' in a file (valid keys: content path)");
 }
 
 TEST(Values, TypedReadsNameTheValueAndWhereItIs) {
   Value v = parse_yaml("a: [1]\nb: yes\nc: '12'\nd: x\n", "f.yaml");
-  EXPECT_EQ(error_of([&] { v.find("a")->as_string("'a'"); }), "f.yaml:1:4: 'a' must be a string, not a list");
+  EXPECT_EQ(error_of([&] { v.find("a")->as_string("'a'"); }),
+            "f.yaml:1:4: 'a' must be a string, not a list");
   EXPECT_TRUE(v.find("b")->as_bool("'b'"));
   EXPECT_EQ(v.find("c")->as_int("'c'"), 12);
-  EXPECT_EQ(error_of([&] { v.find("d")->as_int("'d'"); }), "f.yaml:4:4: 'd' must be a whole number, not 'x'");
+  EXPECT_EQ(error_of([&] { v.find("d")->as_int("'d'"); }),
+            "f.yaml:4:4: 'd' must be a whole number, not 'x'");
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ class LayerCacheTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(cache_); }
 
   // A complete layer of `bytes` bytes, last used `age` ago.
-  CachedLayer make_layer(const std::string& name, std::chrono::seconds age, std::size_t bytes = 1000) {
+  CachedLayer make_layer(const std::string& name, std::chrono::seconds age,
+                         std::size_t bytes = 1000) {
     CachedLayer layer = cached_layer(cache_, name);
     fs::create_directories(layer.tree() / "etc");
     std::ofstream(layer.tree() / "etc/data") << std::string(bytes, 'x');

@@ -1,10 +1,11 @@
+#include "bootstrap/digest.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
 
-#include "bootstrap/digest.hpp"
 #include "bootstrap/unique_fd.hpp"
 #include "temp_tree.hpp"
 
@@ -23,7 +24,8 @@ TEST(Digest, StreamingEqualsOneShotAcrossChunkBoundaries) {
   std::string data(3 * (1 << 20) + 12345, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + (i >> 9));
   Hasher h;
-  for (std::size_t i = 0; i < data.size(); i += 1000) h.update(std::string_view(data).substr(i, 1000));
+  for (std::size_t i = 0; i < data.size(); i += 1000)
+    h.update(std::string_view(data).substr(i, 1000));
   EXPECT_EQ(h.finish(), digest_bytes(data));
 
   testing::TempTree tree;

@@ -1,8 +1,8 @@
+#include "bootstrap/ignore_rules.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
-
-#include "bootstrap/ignore_rules.hpp"
 
 namespace bootstrap {
 namespace {
@@ -52,7 +52,8 @@ TEST(GlobMatch, TrailingDoubleStarIsEverythingUnderNotTheDirItself) {
 
 TEST(GlobMatch, PatternWithoutLeadingSlashMatchesAtAnyDepth) {
   EXPECT_TRUE(glob_match("*.pyc", "/a.pyc"));
-  EXPECT_TRUE(glob_match("*.pyc", "/usr/lib/python3/dist-packages/x/__pycache__/a.cpython-311.pyc"));
+  EXPECT_TRUE(
+      glob_match("*.pyc", "/usr/lib/python3/dist-packages/x/__pycache__/a.cpython-311.pyc"));
   EXPECT_FALSE(glob_match("*.pyc", "/usr/lib/a.py"));
   EXPECT_FALSE(glob_match("*.pyc", "/usr/x.pyc/a.py"));  // exact match: the basename only
   EXPECT_TRUE(glob_match("lib/*.so", "/usr/lib/a.so"));
@@ -84,22 +85,33 @@ TEST(IgnoreRules, IgnoringADirectoryIgnoresEverythingUnderIt) {
 
 TEST(IgnoreRules, BuiltinHidesWhatIsNeverRepeatableAndNothingElse) {
   auto rules = IgnoreRules::builtin();
-  for (const char* p : {"/var/log/dpkg.log", "/var/log/apt/term.log", "/etc/resolv.conf",
-                        "/etc/hostname", "/usr/lib/python3/dist-packages/a/__pycache__/b.pyc",
-                        "/usr/share/x.pyc", "/var/cache/apt/pkgcache.bin",
-                        "/var/cache/apt/archives/partial", "/var/lib/apt/lists/lock",
-                        "/var/lib/dpkg/status-old", "/var/lib/dpkg/lock-frontend",
-                        "/var/lib/dpkg/lock", "/var/cache/debconf/config.dat-old",
-                        "/var/cache/ldconfig/aux-cache", "/usr/sbin/policy-rc.d", "/tmp/x",
-                        "/run/lock/y", "/var/tmp/z", "/var/lib/dpkg/triggers/Lock",
+  for (const char* p : {"/var/log/dpkg.log",
+                        "/var/log/apt/term.log",
+                        "/etc/resolv.conf",
+                        "/etc/hostname",
+                        "/usr/lib/python3/dist-packages/a/__pycache__/b.pyc",
+                        "/usr/share/x.pyc",
+                        "/var/cache/apt/pkgcache.bin",
+                        "/var/cache/apt/archives/partial",
+                        "/var/lib/apt/lists/lock",
+                        "/var/lib/dpkg/status-old",
+                        "/var/lib/dpkg/lock-frontend",
+                        "/var/lib/dpkg/lock",
+                        "/var/cache/debconf/config.dat-old",
+                        "/var/cache/ldconfig/aux-cache",
+                        "/usr/sbin/policy-rc.d",
+                        "/tmp/x",
+                        "/run/lock/y",
+                        "/var/tmp/z",
+                        "/var/lib/dpkg/triggers/Lock",
                         "/var/cache/man/index.db"}) {
     EXPECT_TRUE(rules.matches(p)) << p;
   }
-  for (const char* p : {"/var/log", "/var/cache/apt", "/etc/ld.so.cache", "/etc/resolv.conf.d/x",
-                        "/var/lib/dpkg/status", "/var/lib/apt/extended_states",
-                        "/var/cache/debconf/config.dat", "/etc/hosts", "/usr/bin/python3",
-                        "/usr/lib/x.py", "/etc/hostname.bak", "/var/cache/ldconfig",
-                        "/var/lib/dpkg/info/bash.list", "/run", "/tmp", "/etc/passwd"}) {
+  for (const char* p :
+       {"/var/log", "/var/cache/apt", "/etc/ld.so.cache", "/etc/resolv.conf.d/x",
+        "/var/lib/dpkg/status", "/var/lib/apt/extended_states", "/var/cache/debconf/config.dat",
+        "/etc/hosts", "/usr/bin/python3", "/usr/lib/x.py", "/etc/hostname.bak",
+        "/var/cache/ldconfig", "/var/lib/dpkg/info/bash.list", "/run", "/tmp", "/etc/passwd"}) {
     EXPECT_FALSE(rules.matches(p)) << p;
   }
   for (const auto& r : rules.rules()) EXPECT_FALSE(r.reason.empty()) << r.pattern;

@@ -1,3 +1,5 @@
+#include "bootstrap/manifest.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -6,12 +8,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
-#include <map>
-
 #include "bootstrap/digest.hpp"
-#include "bootstrap/manifest.hpp"
 #include "support/must_run.hpp"
 #include "temp_tree.hpp"
 
@@ -96,7 +96,8 @@ TEST(BuildManifest, DoesNotFollowSymlinks) {
 TEST(BuildManifest, DigestIsStableAcrossRunsAndThreadCounts) {
   TempTree t;
   populate(t);
-  for (int i = 0; i < 40; ++i) t.file("many/f" + std::to_string(i), std::string(i * 1000, 'a' + i % 26));
+  for (int i = 0; i < 40; ++i)
+    t.file("many/f" + std::to_string(i), std::string(i * 1000, 'a' + i % 26));
   ManifestOptions one{.threads = 1, .strict_times = false, .ignore = nullptr};
   ManifestOptions four{.threads = 4, .strict_times = false, .ignore = nullptr};
   Manifest a = build_manifest(t.root(), one);
@@ -108,7 +109,8 @@ TEST(BuildManifest, DigestIsStableAcrossRunsAndThreadCounts) {
 
   TempTree u;  // the same content elsewhere, written later: the same digest
   populate(u);
-  for (int i = 0; i < 40; ++i) u.file("many/f" + std::to_string(i), std::string(i * 1000, 'a' + i % 26));
+  for (int i = 0; i < 40; ++i)
+    u.file("many/f" + std::to_string(i), std::string(i * 1000, 'a' + i % 26));
   EXPECT_EQ(build_manifest(u.root()).digest(), a.digest());
 }
 
@@ -197,7 +199,8 @@ TEST(Manifest, JsonRoundTripAndValidation) {
 // manifest comes back from a cache CI may have restored from anywhere: out of range is refused.
 TEST(Manifest, NumbersOutOfRangeInAStoredManifestAreRefused) {
   auto entry = [](const char* field, nlohmann::json value) {
-    nlohmann::json e = {{"path", "/etc/x"}, {"type", "file"}, {"mode", "0644"}, {"uid", 0}, {"gid", 0}, {"size", 1}};
+    nlohmann::json e = {{"path", "/etc/x"}, {"type", "file"}, {"mode", "0644"},
+                        {"uid", 0},         {"gid", 0},       {"size", 1}};
     e[field] = std::move(value);
     return nlohmann::json{{"schema_version", 1}, {"algorithm", "xxh3-128"}, {"entries", {e}}};
   };

@@ -61,13 +61,13 @@ TEST(OverlayManifest, WhiteoutFileAndOpaqueDirAppearInTheUpperLayer) {
   t.dir("merged");
 
   int rc = in_private_mount_ns([&]() -> int {
-    std::string opts = "lowerdir=" + (t / "lower").string() + ",upperdir=" + (t / "upper").string() +
-                       ",workdir=" + (t / "work").string();
+    std::string opts = "lowerdir=" + (t / "lower").string() +
+                       ",upperdir=" + (t / "upper").string() + ",workdir=" + (t / "work").string();
     if (::mount("overlay", (t / "merged").c_str(), "overlay", 0, opts.c_str()) != 0) return 10;
     fs::path m = t / "merged";
-    fs::remove(m / "etc/old.conf");                  // a deletion: whiteout
-    std::ofstream(m / "etc/new.conf") << "new\n";    // a new file
-    fs::remove_all(m / "opt/app");                   // rm -r + mkdir: opaque directory
+    fs::remove(m / "etc/old.conf");                // a deletion: whiteout
+    std::ofstream(m / "etc/new.conf") << "new\n";  // a new file
+    fs::remove_all(m / "opt/app");                 // rm -r + mkdir: opaque directory
     fs::create_directory(m / "opt/app");
     std::ofstream(m / "opt/app/c") << "c";
     if (::umount2(m.c_str(), 0) != 0) return 11;

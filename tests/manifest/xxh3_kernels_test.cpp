@@ -18,7 +18,8 @@ using xxh3::Kernel;
 Hash128 streamed(const Kernel& k, const std::string& data, std::size_t piece) {
   alignas(xxh3::kStateAlign) unsigned char state[xxh3::kStateSize];
   k.reset(state);
-  for (std::size_t at = 0; at < data.size(); at += piece) k.update(state, data.data() + at, std::min(piece, data.size() - at));
+  for (std::size_t at = 0; at < data.size(); at += piece)
+    k.update(state, data.data() + at, std::min(piece, data.size() - at));
   return k.digest(state);
 }
 
@@ -27,7 +28,8 @@ bool same(Hash128 a, Hash128 b) { return a.low64 == b.low64 && a.high64 == b.hig
 std::vector<std::size_t> lengths() {
   std::vector<std::size_t> out;
   for (std::size_t n = 0; n <= 300; ++n) out.push_back(n);  // 0-16, 17-128, 129-240, 241+
-  for (std::size_t n : {1023u, 1024u, 1025u, 4095u, 4096u, 4097u, 65536u, 65537u, 1u << 20, (1u << 20) + 13})
+  for (std::size_t n :
+       {1023u, 1024u, 1025u, 4095u, 4096u, 4097u, 65536u, 65537u, 1u << 20, (1u << 20) + 13})
     out.push_back(n);
   return out;
 }
@@ -54,7 +56,8 @@ TEST(Xxh3Kernels, StreamingEqualsOneShot) {
     Hash128 one = k.hash(data.data(), data.size());
     for (std::size_t piece : {1u, 7u, 64u, 255u, 4096u}) {
       if (n > 70000 && piece < 64) continue;  // slow, and nothing new
-      EXPECT_TRUE(same(streamed(k, data, piece), one)) << k.name << " length " << n << " piece " << piece;
+      EXPECT_TRUE(same(streamed(k, data, piece), one))
+          << k.name << " length " << n << " piece " << piece;
     }
   }
 }
@@ -63,12 +66,14 @@ TEST(Xxh3Kernels, TheAvx2KernelComputesWhatTheGenericOneDoes) {
 #if !defined(BOOTSTRAP_XXH3_AVX2)
   GTEST_SKIP() << "not an x86-64 build: there is only the generic kernel";
 #else
-  if (std::string(xxh3::best_kernel().name) != "avx2") GTEST_SKIP() << "this CPU has no AVX2: only the generic kernel runs";
+  if (std::string(xxh3::best_kernel().name) != "avx2")
+    GTEST_SKIP() << "this CPU has no AVX2: only the generic kernel runs";
   const Kernel& g = xxh3::generic_kernel();
   const Kernel& v = xxh3::avx2_kernel();
   for (std::size_t n : lengths()) {
     std::string data = random_bytes(n);
-    EXPECT_TRUE(same(v.hash(data.data(), data.size()), g.hash(data.data(), data.size()))) << "length " << n;
+    EXPECT_TRUE(same(v.hash(data.data(), data.size()), g.hash(data.data(), data.size())))
+        << "length " << n;
     EXPECT_TRUE(same(streamed(v, data, 4093), streamed(g, data, 4093))) << "streamed, length " << n;
   }
 #endif

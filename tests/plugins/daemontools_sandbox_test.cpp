@@ -152,7 +152,8 @@ TEST_F(DaemontoolsSandbox, AServiceRemovedFromTheBaselineIsRemovedAndReported) {
       ApplyReport r = apply_baseline(*b, host, false);
       json changes = json::array();
       for (const auto& c : r.steps[0].changes)
-        changes.push_back(std::string(c.kind == ChangeKind::Removed ? "removed " : "changed ") + c.what + " " + c.detail);
+        changes.push_back(std::string(c.kind == ChangeKind::Removed ? "removed " : "changed ") +
+                          c.what + " " + c.detail);
       if (r.steps[0].error) changes.push_back("error " + *r.steps[0].error);
       out.push_back(changes);
     }

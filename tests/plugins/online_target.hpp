@@ -22,13 +22,14 @@ inline nlohmann::json on_online_bookworm(const std::function<nlohmann::json(Root
   sandbox::Spec spec;
   spec.lowers = {store.get("debian:bookworm").root};
   spec.share_network = true;
-  sandbox::Result res = sandbox::Sandbox::start(spec, [&](int fd) {
-                          setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-                          if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
-                          RootHost host("/");
-                          std::string text = body(host).dump();
-                          return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
-                        }).wait();
+  sandbox::Result res =
+      sandbox::Sandbox::start(spec, [&](int fd) {
+        setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+        if (std::system("apt-get update -q >/dev/null 2>&1") != 0) return 1;
+        RootHost host("/");
+        std::string text = body(host).dump();
+        return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
+      }).wait();
   if (res.status != 0 || res.data.empty())
     return {{"error", "the sandbox " + res.describe() + (res.data.empty() ? "" : ": " + res.data)}};
   return nlohmann::json::parse(res.data);

@@ -21,16 +21,19 @@ TEST_F(PythonConfig, DistroDefaultsFetchPython3AndVenv) {
 }
 
 TEST_F(PythonConfig, ARepositoryBringsItsKeyAndARewrittenSourceLine) {
-  std::ofstream(dir.path() / "org.asc") << "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxx\n-----END PGP PUBLIC KEY BLOCK-----\n";
+  std::ofstream(dir.path() / "org.asc")
+      << "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxx\n-----END PGP PUBLIC KEY BLOCK-----\n";
   Fetch f = fetch_of(
       "  - python:\n"
-      "      repository: \"deb [arch=amd64 signed-by=/x.gpg] https://apt.example.org/python bookworm main\"\n"
+      "      repository: \"deb [arch=amd64 signed-by=/x.gpg] https://apt.example.org/python "
+      "bookworm main\"\n"
       "      key: org.asc\n"
       "      package: orgpython3.12\n");
   ASSERT_EQ(f.apt_sources.size(), 1u);
   EXPECT_EQ(f.apt_sources[0].name, "bootstrap-orgpython3.12");
   EXPECT_EQ(f.apt_sources[0].deb_line,
-            "deb [signed-by=/etc/apt/keyrings/bootstrap-orgpython3.12.asc arch=amd64] https://apt.example.org/python bookworm main");
+            "deb [signed-by=/etc/apt/keyrings/bootstrap-orgpython3.12.asc arch=amd64] "
+            "https://apt.example.org/python bookworm main");
   EXPECT_EQ(f.apt_sources[0].key_file, (dir.path() / "org.asc").string());
   EXPECT_EQ(f.packages, std::vector<std::string>{"orgpython3.12"});
 }
@@ -38,10 +41,12 @@ TEST_F(PythonConfig, ARepositoryBringsItsKeyAndARewrittenSourceLine) {
 TEST_F(PythonConfig, MistakesAreReportedWhereTheyAre) {
   std::string t = (dir.path() / "t.yaml").string();
   EXPECT_EQ(error_of("  - python: {version: \">=3.x\"}\n"),
-            t + ":4:23: 'version' is not a version constraint: '3.x' is not a version (like 3.11 or 3.9.2); "
+            t + ":4:23: 'version' is not a version constraint: '3.x' is not a version (like 3.11 "
+                "or 3.9.2); "
                 "write e.g. \"3.11\", \">=3.9\" or \">=3.9,<3.13\"");
-  EXPECT_EQ(error_of("  - python: {modules: [ssl, sqlite]}\n"),
-            t + ":4:29: 'sqlite' is not a module of Python's standard library; did you mean 'sqlite3'?");
+  EXPECT_EQ(
+      error_of("  - python: {modules: [ssl, sqlite]}\n"),
+      t + ":4:29: 'sqlite' is not a module of Python's standard library; did you mean 'sqlite3'?");
   EXPECT_EQ(error_of("  - python: {repository: \"deb http://x/ bookworm main\", package: p}\n"),
             t + ":4:26: 'repository' needs 'key': its signing key, a file next to the baseline");
   EXPECT_EQ(error_of("  - python: {source: distro, package: p}\n"),
@@ -53,19 +58,24 @@ TEST_F(PythonConfig, MistakesAreReportedWhereTheyAre) {
   EXPECT_EQ(error_of("  - setuptools: {setuptools: \"66..1\"}\n").substr(0, t.size() + 56),
             t + ":4:30: 'setuptools' is not a version constraint: '66..1'");
   EXPECT_EQ(error_of("  - setuptools: {venvs: [{path: /srv/a, find_links: nowhere}]}\n"),
-            t + ":4:53: 'find_links' folder 'nowhere' not found (relative paths are read next to the baseline)");
+            t + ":4:53: 'find_links' folder 'nowhere' not found (relative paths are read next to "
+                "the baseline)");
   EXPECT_EQ(error_of("  - setuptools: {venvs: [{path: /srv/a, packages: [x]}]}\n"),
-            t + ":4:26: venv '/srv/a' lists packages but has no 'find_links' folder and no 'pip: index_url' to get them from");
-  EXPECT_EQ(error_of("  - setuptools: {pip: {index_url: pypi.example.org}}\n"),
-            t + ":4:35: 'index_url' must be an http://, https:// or file:// URL, not 'pypi.example.org'");
+            t + ":4:26: venv '/srv/a' lists packages but has no 'find_links' folder and no 'pip: "
+                "index_url' to get them from");
+  EXPECT_EQ(
+      error_of("  - setuptools: {pip: {index_url: pypi.example.org}}\n"),
+      t + ":4:35: 'index_url' must be an http://, https:// or file:// URL, not 'pypi.example.org'");
 }
 
 TEST_F(PythonConfig, SetuptoolsFetchesWhatVenvsNeed) {
   fs::create_directories(dir.path() / "wheels");
   std::ofstream(dir.path() / "wheels/x-1.0-py3-none-any.whl") << "zip";
   EXPECT_EQ(fetch_of("  - setuptools:\n").packages, std::vector<std::string>{"python3-setuptools"});
-  EXPECT_EQ(fetch_of("  - setuptools: {venvs: [{path: /srv/a, packages: [x], find_links: wheels}]}\n").packages,
-            (std::vector<std::string>{"python3-setuptools", "python3-pip", "python3-venv"}));
+  EXPECT_EQ(
+      fetch_of("  - setuptools: {venvs: [{path: /srv/a, packages: [x], find_links: wheels}]}\n")
+          .packages,
+      (std::vector<std::string>{"python3-setuptools", "python3-pip", "python3-venv"}));
 }
 
 }  // namespace

@@ -46,8 +46,10 @@ json report_json(const ApplyReport& r) {
   j["errors"] = json::array();
   for (const auto& s : r.steps) {
     if (s.error) j["errors"].push_back(*s.error);
-    for (const auto& c : s.changes) j["changes"].push_back(c.what + (c.detail.empty() ? "" : ": " + c.detail));
-    for (const auto& c : s.checks) j["checks"].push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    for (const auto& c : s.changes)
+      j["changes"].push_back(c.what + (c.detail.empty() ? "" : ": " + c.detail));
+    for (const auto& c : s.checks)
+      j["checks"].push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
   }
   return j;
 }
@@ -56,7 +58,9 @@ std::string dump_failures(const json& run) {
   std::string s;
   for (const auto& e : run["errors"]) s += "error: " + e.get<std::string>() + "\n";
   for (const auto& c : run["checks"])
-    if (!c["passed"].get<bool>()) s += "check failed: " + c["name"].get<std::string>() + ": " + c["detail"].get<std::string>() + "\n";
+    if (!c["passed"].get<bool>())
+      s += "check failed: " + c["name"].get<std::string>() + ": " + c["detail"].get<std::string>() +
+           "\n";
   return s;
 }
 
@@ -73,8 +77,8 @@ class PythonSandbox : public ::testing::Test {
   void SetUp() override {
     plugins.load_all();
     fs::create_directories(dir.path() / "wheels");
-    auto r = testing::run({"/bin/sh", (kFixtures / "build_wheel.sh").string(), (kFixtures / "hello_dist").string(),
-                           (dir.path() / "wheels").string()});
+    auto r = testing::run({"/bin/sh", (kFixtures / "build_wheel.sh").string(),
+                           (kFixtures / "hello_dist").string(), (dir.path() / "wheels").string()});
     ASSERT_EQ(r.status, 0) << r.err;
   }
 
@@ -82,23 +86,27 @@ class PythonSandbox : public ::testing::Test {
   // baseline, and the python step that installs its interpreter from it (no modules: key).
   std::string org_python_step(const testing::TempDir& repo) {
     chmod(repo.path().c_str(), 0755);  // apt reads file: sources as _apt
-    auto made = testing::run({"/bin/sh", (kFixtures / "make_apt_repo.sh").string(), (repo.path() / "org").string()});
+    auto made = testing::run(
+        {"/bin/sh", (kFixtures / "make_apt_repo.sh").string(), (repo.path() / "org").string()});
     EXPECT_EQ(made.status, 0) << made.err;
     fs::copy_file(repo.path() / "org/key.asc", dir.path() / "org-python.asc");
     return "  - python:\n"
            "      version: \"3.11\"\n"
-           "      repository: \"deb file:" + (repo.path() / "org/repo").string() + " ./\"\n"
+           "      repository: \"deb file:" +
+           (repo.path() / "org/repo").string() +
+           " ./\"\n"
            "      key: org-python.asc\n"
            "      package: orgpython\n"
            "      interpreter: /usr/bin/orgpython\n";
   }
 
-  SandboxRun apply_in(const std::string& image, const std::string& steps, int applies, const fs::path& upper = {},
-               std::vector<sandbox::Bind> binds = {}) {
+  SandboxRun apply_in(const std::string& image, const std::string& steps, int applies,
+                      const fs::path& upper = {}, std::vector<sandbox::Bind> binds = {}) {
     Baseline b = parse_baseline("baseline: t\nos: [bullseye, bookworm, trixie]\nsteps:\n" + steps,
                                 (dir.path() / "t.yaml").string());
     b.file = dir.path() / "t.yaml";
-    ConfiguredBaseline configured = configure_baseline(b, plugins);  // in the parent: dlopen'ed here
+    ConfiguredBaseline configured =
+        configure_baseline(b, plugins);  // in the parent: dlopen'ed here
     sandbox::ImageStore store(sandbox::default_cache_root());
     sandbox::Spec spec;
     spec.lowers = {store.get(image).root};
@@ -112,23 +120,24 @@ class PythonSandbox : public ::testing::Test {
     }
     auto start = std::chrono::steady_clock::now();
     sandbox::Result res = sandbox::Sandbox::start(spec, [&](int fd) {
-      json out;
-      setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
-      if (std::system("apt-get update -q >/tmp/apt-update.log 2>&1") != 0) {
-        out["error"] = "apt-get update failed:\n" + read_text("/tmp/apt-update.log");
-        write_all(fd, out.dump());
-        return 1;
-      }
-      RootHost host("/");
-      out["runs"] = json::array();
-      for (int i = 0; i < applies; ++i) {
-        ApplyReport r = apply_baseline(configured, host, true);
-        out["runs"].push_back(report_json(r));
-        if (!r.applied()) break;
-      }
-      write_all(fd, out.dump());
-      return 0;
-    }).wait();
+                            json out;
+                            setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+                            if (std::system("apt-get update -q >/tmp/apt-update.log 2>&1") != 0) {
+                              out["error"] =
+                                  "apt-get update failed:\n" + read_text("/tmp/apt-update.log");
+                              write_all(fd, out.dump());
+                              return 1;
+                            }
+                            RootHost host("/");
+                            out["runs"] = json::array();
+                            for (int i = 0; i < applies; ++i) {
+                              ApplyReport r = apply_baseline(configured, host, true);
+                              out["runs"].push_back(report_json(r));
+                              if (!r.applied()) break;
+                            }
+                            write_all(fd, out.dump());
+                            return 0;
+                          }).wait();
     SandboxRun run;
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (res.data.empty()) {
@@ -138,7 +147,8 @@ class PythonSandbox : public ::testing::Test {
     json j = json::parse(res.data);
     if (j.contains("error")) run.error = j["error"];
     if (j.contains("runs")) run.runs = j["runs"];
-    std::cerr << "[ timing ] " << image << ": " << applies << " apply(s) in " << run.seconds << " s\n";
+    std::cerr << "[ timing ] " << image << ": " << applies << " apply(s) in " << run.seconds
+              << " s\n";
     return run;
   }
 
@@ -182,7 +192,8 @@ TEST_P(Release, InterpreterSetuptoolsAndAVenvAreAppliedVerifiedIdempotentAndRepe
   EXPECT_EQ(version.rfind("Python 3.", 0), 0u) << version;
   std::cerr << "[ version ] " << GetParam() << ": " << version << ", "
             << check_detail(first, "setuptools") << "\n";
-  EXPECT_EQ(check_detail(first, "/srv/apps/dragoman imports bootstrap-hello==1.0"), "bootstrap-hello 1.0");
+  EXPECT_EQ(check_detail(first, "/srv/apps/dragoman imports bootstrap-hello==1.0"),
+            "bootstrap-hello 1.0");
   EXPECT_EQ(check_detail(first, "pip's effective index-url"), "");
   const json& second = a.runs[1];
   EXPECT_TRUE(second["verified"].get<bool>()) << dump_failures(second);
@@ -224,7 +235,8 @@ TEST_P(PythonAtLeast312, FailsOnOlderReleasesWithOneLineNamingReleaseVersionAndC
   const json& run = r.runs[0];
   if (GetParam().expected.empty()) {
     EXPECT_TRUE(run["verified"].get<bool>()) << dump_failures(run);
-    std::cerr << "[ version ] " << GetParam().release << ": " << check_detail(run, "/usr/bin/python3 is Python") << "\n";
+    std::cerr << "[ version ] " << GetParam().release << ": "
+              << check_detail(run, "/usr/bin/python3 is Python") << "\n";
     return;
   }
   EXPECT_FALSE(run["applied"].get<bool>());
@@ -232,14 +244,16 @@ TEST_P(PythonAtLeast312, FailsOnOlderReleasesWithOneLineNamingReleaseVersionAndC
   std::string error = run["errors"][0];
   EXPECT_NE(error.find(GetParam().expected), std::string::npos) << error;
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
-  EXPECT_EQ(run["changes"].size(), 0u) << "nothing is installed when the release cannot meet the constraint";
+  EXPECT_EQ(run["changes"].size(), 0u)
+      << "nothing is installed when the release cannot meet the constraint";
 }
 
-INSTANTIATE_TEST_SUITE_P(Debian, PythonAtLeast312,
-                         ::testing::Values(TooOld{"bullseye", "bullseye has Python 3.9.2, the baseline wants >=3.12"},
-                                           TooOld{"bookworm", "bookworm has Python 3.11.2, the baseline wants >=3.12"},
-                                           TooOld{"trixie", ""}),
-                         [](const auto& p) { return p.param.release; });
+INSTANTIATE_TEST_SUITE_P(
+    Debian, PythonAtLeast312,
+    ::testing::Values(TooOld{"bullseye", "bullseye has Python 3.9.2, the baseline wants >=3.12"},
+                      TooOld{"bookworm", "bookworm has Python 3.11.2, the baseline wants >=3.12"},
+                      TooOld{"trixie", ""}),
+    [](const auto& p) { return p.param.release; });
 
 // The organisation's interpreter package from its own signed apt repository (file: URL here).
 TEST_F(PythonSandbox, AnOrganisationRepositoryIsAddedWithItsKeyAndItsPackageInstalled) {
@@ -248,21 +262,25 @@ TEST_F(PythonSandbox, AnOrganisationRepositoryIsAddedWithItsKeyAndItsPackageInst
   std::string steps = org_python_step(repo) + "      modules: [ssl, json]\n";
   ASSERT_FALSE(HasFailure());
   testing::TempDir upper;
-  SandboxRun r = apply_in("debian:bookworm", steps, 2, upper.path(), {{repo.path(), repo.path().string(), true}});
+  SandboxRun r = apply_in("debian:bookworm", steps, 2, upper.path(),
+                          {{repo.path(), repo.path().string(), true}});
   ASSERT_EQ(r.error, "");
   ASSERT_EQ(r.runs.size(), 2u) << dump_failures(r.runs[0]);
   const json& first = r.runs[0];
   ASSERT_TRUE(first["verified"].get<bool>()) << dump_failures(first) << first["changes"].dump(1);
   EXPECT_EQ(check_detail(first, "/usr/bin/orgpython is Python 3.11"), "Python 3.11.2");
   std::string changes = first["changes"].dump();
-  EXPECT_NE(changes.find("/etc/apt/keyrings/bootstrap-orgpython.asc: apt signing key"), std::string::npos) << changes;
+  EXPECT_NE(changes.find("/etc/apt/keyrings/bootstrap-orgpython.asc: apt signing key"),
+            std::string::npos)
+      << changes;
   EXPECT_NE(changes.find("package orgpython: 3.11.99-org1"), std::string::npos) << changes;
   EXPECT_EQ(read_text(upper.path() / "upper/etc/apt/sources.list.d/bootstrap-orgpython.list"),
-            "deb [signed-by=/etc/apt/keyrings/bootstrap-orgpython.asc] file:" + (repo.path() / "org/repo").string() + " ./\n");
-  EXPECT_EQ(read_text(upper.path() / "upper/etc/apt/keyrings/bootstrap-orgpython.asc"), read_text(repo.path() / "org/key.asc"));
+            "deb [signed-by=/etc/apt/keyrings/bootstrap-orgpython.asc] file:" +
+                (repo.path() / "org/repo").string() + " ./\n");
+  EXPECT_EQ(read_text(upper.path() / "upper/etc/apt/keyrings/bootstrap-orgpython.asc"),
+            read_text(repo.path() / "org/key.asc"));
   EXPECT_EQ(r.runs[1]["changes"].size(), 0u) << r.runs[1]["changes"].dump(1);
 }
-
 
 // The split `bootstrap check` makes: a fetch sandbox (network) downloads what the steps'
 // Fetch declares into a layer, then apply runs with loopback only on top of that layer.
@@ -271,9 +289,11 @@ TEST_F(PythonSandbox, AnOrganisationRepositoryIsAddedWithItsKeyAndItsPackageInst
 TEST_F(PythonSandbox, AppliesOfflineOnTopOfAFetchLayer) {
   BOOTSTRAP_REQUIRE_ROOT();
   testing::TempDir repo;
-  std::string steps = org_python_step(repo) + std::string(kDragoman).substr(std::string(kDragoman).find("  - setuptools:"));
+  std::string steps = org_python_step(repo) +
+                      std::string(kDragoman).substr(std::string(kDragoman).find("  - setuptools:"));
   ASSERT_FALSE(HasFailure());
-  Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps, (dir.path() / "t.yaml").string());
+  Baseline b = parse_baseline("baseline: t\nos: [bookworm]\nsteps:\n" + steps,
+                              (dir.path() / "t.yaml").string());
   b.file = dir.path() / "t.yaml";
   ConfiguredBaseline configured = configure_baseline(b, plugins);
   Fetch all;
@@ -300,26 +320,34 @@ TEST_F(PythonSandbox, AppliesOfflineOnTopOfAFetchLayer) {
   fetch.share_network = true;
   fetch.binds = {{repo.path(), repo.path().string(), true}};
   auto t0 = std::chrono::steady_clock::now();
-  sandbox::Result fr = sandbox::Sandbox::start(fetch, [&](int fd) {
-    RootHost host("/");
-    const AptSource& s = all.apt_sources[0];
-    std::string key_path = "/etc/apt/keyrings/" + s.name + ".asc";
-    host.write_file(key_path, key, 0644, 0, 0);
-    host.write_file("/etc/apt/sources.list.d/" + s.name + ".list", s.deb_line + "\n", 0644, 0, 0);
-    Command update{{"apt-get", "update", "-q"}, {}, "", "/", 0, 0};
-    Command download{{"apt-get", "install", "-y", "-q", "--download-only", "-o", "APT::Keep-Downloaded-Packages=true"}, {}, "", "/", 0, 0};
-    download.argv.insert(download.argv.end(), all.packages.begin(), all.packages.end());
-    for (const Command& c : {update, download}) {
-      CommandResult r = host.run(c);
-      if (!r.ok()) {
-        write_all(fd, r.output);
-        return 1;
-      }
-    }
-    host.remove(key_path);  // the sources are the baseline's to write, not the fetch layer's
-    host.remove("/etc/apt/sources.list.d/" + s.name + ".list");
-    return 0;
-  }).wait();
+  sandbox::Result fr =
+      sandbox::Sandbox::start(fetch, [&](int fd) {
+        RootHost host("/");
+        const AptSource& s = all.apt_sources[0];
+        std::string key_path = "/etc/apt/keyrings/" + s.name + ".asc";
+        host.write_file(key_path, key, 0644, 0, 0);
+        host.write_file("/etc/apt/sources.list.d/" + s.name + ".list", s.deb_line + "\n", 0644, 0,
+                        0);
+        Command update{{"apt-get", "update", "-q"}, {}, "", "/", 0, 0};
+        Command download{{"apt-get", "install", "-y", "-q", "--download-only", "-o",
+                          "APT::Keep-Downloaded-Packages=true"},
+                         {},
+                         "",
+                         "/",
+                         0,
+                         0};
+        download.argv.insert(download.argv.end(), all.packages.begin(), all.packages.end());
+        for (const Command& c : {update, download}) {
+          CommandResult r = host.run(c);
+          if (!r.ok()) {
+            write_all(fd, r.output);
+            return 1;
+          }
+        }
+        host.remove(key_path);  // the sources are the baseline's to write, not the fetch layer's
+        host.remove("/etc/apt/sources.list.d/" + s.name + ".list");
+        return 0;
+      }).wait();
   ASSERT_EQ(fr.status, 0) << fr.data;
   double fetch_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -330,21 +358,25 @@ TEST_F(PythonSandbox, AppliesOfflineOnTopOfAFetchLayer) {
   run.share_network = false;  // loopback only
   run.binds = {{repo.path(), repo.path().string(), true}};
   t0 = std::chrono::steady_clock::now();
-  sandbox::Result rr = sandbox::Sandbox::start(run, [&](int fd) {
-    RootHost host("/");
-    json out = report_json(apply_baseline(configured, host, true));
-    out["network"] = host.run({{"getent", "ahosts", "deb.debian.org"}, {}, "", "/", 0, 0}).ok();
-    write_all(fd, out.dump());
-    return 0;
-  }).wait();
+  sandbox::Result rr =
+      sandbox::Sandbox::start(run, [&](int fd) {
+        RootHost host("/");
+        json out = report_json(apply_baseline(configured, host, true));
+        out["network"] = host.run({{"getent", "ahosts", "deb.debian.org"}, {}, "", "/", 0, 0}).ok();
+        write_all(fd, out.dump());
+        return 0;
+      }).wait();
   double apply_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cerr << "[ timing ] debian:bookworm: fetch " << fetch_s << " s, offline apply " << apply_s << " s\n";
+  std::cerr << "[ timing ] debian:bookworm: fetch " << fetch_s << " s, offline apply " << apply_s
+            << " s\n";
   ASSERT_FALSE(rr.data.empty()) << rr.describe();
   json j = json::parse(rr.data);
   EXPECT_FALSE(j["network"].get<bool>()) << "the apply sandbox could resolve deb.debian.org";
   ASSERT_TRUE(j["verified"].get<bool>()) << dump_failures(j) << j["changes"].dump(1);
   std::string changes = j["changes"].dump();
-  EXPECT_NE(changes.find("/etc/apt/sources.list.d/bootstrap-orgpython.list: apt source"), std::string::npos) << changes;
+  EXPECT_NE(changes.find("/etc/apt/sources.list.d/bootstrap-orgpython.list: apt source"),
+            std::string::npos)
+      << changes;
   EXPECT_NE(changes.find("package orgpython: 3.11.99-org1"), std::string::npos) << changes;
   EXPECT_NE(changes.find("/srv/apps/dragoman: bootstrap-hello"), std::string::npos) << changes;
 }

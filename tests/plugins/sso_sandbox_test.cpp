@@ -144,7 +144,8 @@ TEST_F(SsoSandbox, ASudoRuleVisudoRejectsFailsApplyAndTheFragmentBeforeStays) {
     ApplyReport second = apply_baseline(bad, host, false);
     out["second"] = second.steps[0].error.value_or("");
     out["kept"] = host.read_file("/etc/sudoers.d/bootstrap-sso").value_or("(none)") == before;
-    out["candidate_left"] = host.stat("/etc/bootstrap-sso.sudoers.candidate").type != FileType::Missing;
+    out["candidate_left"] =
+        host.stat("/etc/bootstrap-sso.sudoers.candidate").type != FileType::Missing;
     return out;
   });
   ASSERT_FALSE(j.contains("error")) << j;

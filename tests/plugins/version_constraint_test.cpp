@@ -1,7 +1,7 @@
 // Version constraints as baselines write them, and versions as Debian and Python print them.
-#include <gtest/gtest.h>
-
 #include "version_constraint.hpp"
+
+#include <gtest/gtest.h>
 
 namespace pyplug {
 namespace {
@@ -42,7 +42,8 @@ TEST(Constraint, RangesAndComparisons) {
 }
 
 TEST(Constraint, BadSyntaxSaysWhy) {
-  for (const char* bad : {"", ">=", ">=3.x", "3.9,", ",3.9", "=>3.9", "3.9.1.2", "~3", ">= 3.9 <3.13", "latest"})
+  for (const char* bad :
+       {"", ">=", ">=3.x", "3.9,", ",3.9", "=>3.9", "3.9.1.2", "~3", ">= 3.9 <3.13", "latest"})
     EXPECT_THROW(Constraint::parse(bad), std::invalid_argument) << bad;
   try {
     Constraint::parse(">=3.x");

@@ -23,23 +23,29 @@ struct AptDir {
     fs::create_directories(root / "sources.list.d");
   }
   ~AptDir() { fs::remove_all(root); }
-  void write(const std::string& name, const std::string& text) { std::ofstream(root / name) << text; }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(root / name) << text;
+  }
   fs::path root;
 };
 
 TEST(AptSources, Deb822WithSecurityAndThirdParty) {
   AptDir apt;
-  apt.write("sources.list.d/debian.sources",
-            "Types: deb\n# http://snapshot.debian.org/archive/debian/20250520T000000Z\n"
-            "URIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"
-            "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
-            "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n"
-            "Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
-  apt.write("sources.list.d/docker.list", "deb [arch=amd64 signed-by=/k.gpg] https://download.docker.com/linux/debian bookworm stable\n");
+  apt.write(
+      "sources.list.d/debian.sources",
+      "Types: deb\n# http://snapshot.debian.org/archive/debian/20250520T000000Z\n"
+      "URIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"
+      "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+      "Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n"
+      "Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+  apt.write("sources.list.d/docker.list",
+            "deb [arch=amd64 signed-by=/k.gpg] https://download.docker.com/linux/debian bookworm "
+            "stable\n");
   apt.write("sources.list.d/vendor.sources",
             "Types: deb\nURIs: https://vendor.example/apt\nSuites: bookworm\nComponents: main\n");
   apt.write("sources.list.d/off.sources",
-            "Enabled: no\nTypes: deb\nURIs: http://disabled.example/debian\nSuites: bookworm\nComponents: main\n");
+            "Enabled: no\nTypes: deb\nURIs: http://disabled.example/debian\nSuites: "
+            "bookworm\nComponents: main\n");
   DebianMirrors m = find_debian_mirrors(read_apt_sources(apt.root));
   EXPECT_EQ(m.archive, "http://mirror.example/debian");
   EXPECT_EQ(m.archive_signed_by, "/usr/share/keyrings/debian-archive-keyring.gpg");

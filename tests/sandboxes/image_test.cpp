@@ -1,7 +1,5 @@
 // Real images: built with mmdebstrap (once; reused across runs), then used.
 // The cache is BOOTSTRAP_TEST_CACHE, or the default cache root.
-#include "bootstrap/sandbox/images.hpp"
-
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -10,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "sandbox_support.hpp"
 #include "support/must_run.hpp"
@@ -54,21 +53,26 @@ TEST(Images, BookwormIsBuiltOnceAndRunsCommands) {
   BOOTSTRAP_REQUIRE_ROOT();
   BOOTSTRAP_SKIP_UNLESS(system("command -v mmdebstrap >/dev/null") == 0, "needs mmdebstrap");
   ImageStore store(test_cache());
-  Image img = store.get("debian:bookworm", [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); });
+  Image img = store.get("debian:bookworm", [](const std::string& line) {
+    std::fprintf(stderr, "  %s\n", line.c_str());
+  });
   EXPECT_EQ(img.release, "bookworm");
   EXPECT_TRUE(fs::exists(img.root / "usr/bin/apt-get"));
   EXPECT_GT(img.size_bytes, 10u << 20);
   // Asked again: the same build.
   EXPECT_EQ(store.get("debian:bookworm").digest, img.digest);
   bool listed = false;
-  for (const auto& i : store.list()) listed = listed || (i.name == "debian:bookworm" && i.digest == img.digest);
+  for (const auto& i : store.list())
+    listed = listed || (i.name == "debian:bookworm" && i.digest == img.digest);
   EXPECT_TRUE(listed);
 
   Spec spec;
   spec.lowers = {img.root};
-  Result r = run_capture(spec, "cat /etc/debian_version; . /etc/os-release; echo $VERSION_CODENAME; "
-                               "dpkg -s dpkg >/dev/null && echo dpkg-ok; useradd -m alice && id -u alice; "
-                               "python3 -c 1 2>/dev/null || echo no-python");
+  Result r =
+      run_capture(spec,
+                  "cat /etc/debian_version; . /etc/os-release; echo $VERSION_CODENAME; "
+                  "dpkg -s dpkg >/dev/null && echo dpkg-ok; useradd -m alice && id -u alice; "
+                  "python3 -c 1 2>/dev/null || echo no-python");
   EXPECT_EQ(r.status, 0) << r.data;
   EXPECT_EQ(r.data.substr(0, 3), "12.") << r.data;
   EXPECT_NE(r.data.find("bookworm\ndpkg-ok\n1000\n"), std::string::npos) << r.data;
@@ -81,9 +85,12 @@ TEST(Images, AptWorksInsideWithTheNetworkShared) {
   Spec spec;
   spec.lowers = {img.root};
   spec.share_network = true;
-  Result r = run_capture(spec, "apt-get -qq update >/dev/null 2>&1 && apt-get -qq install -y --no-install-recommends "
-                               "python3-minimal >/dev/null 2>&1 && python3 -c 'print(6*7)'");
-  if (r.status != 0 && !bootstrap::testing::tests_must_run()) GTEST_SKIP() << "no network to the mirror? " << r.data;
+  Result r = run_capture(
+      spec,
+      "apt-get -qq update >/dev/null 2>&1 && apt-get -qq install -y --no-install-recommends "
+      "python3-minimal >/dev/null 2>&1 && python3 -c 'print(6*7)'");
+  if (r.status != 0 && !bootstrap::testing::tests_must_run())
+    GTEST_SKIP() << "no network to the mirror? " << r.data;
   EXPECT_EQ(r.data, "42\n");
 }
 

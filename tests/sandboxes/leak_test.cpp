@@ -72,7 +72,9 @@ TEST(Leaks, TwoHundredSandboxesLeaveNothingBehind) {
         EXPECT_EQ(r.signal, SIGSEGV) << i;
         break;
       case 1:  // leaves a daemon that ignores SIGTERM and SIGHUP
-        r = Sandbox::start(spec, {"sh", "-c", "(trap '' TERM HUP; exec sleep " + marker + ") & exit 0"}).wait();
+        r = Sandbox::start(spec,
+                           {"sh", "-c", "(trap '' TERM HUP; exec sleep " + marker + ") & exit 0"})
+                .wait();
         EXPECT_EQ(r.status, 0) << i;
         break;
       case 2:  // tries to leave mounts (denied) and a process in its own session
@@ -115,8 +117,10 @@ TEST(Leaks, BackgroundTeardownReturnsOnlyOnceTheSandboxIsEmpty) {
   const std::string mounts = host_mounts();
   const std::string marker = "1000.4545";
   for (int i = 0; i < 20; ++i) {
-    std::string daemon = i % 2 ? "exec setpriv --reuid=65534 --regid=65534 --clear-groups sleep " : "exec sleep ";
-    Sandbox box = Sandbox::start(host_spec(), {"sh", "-c", "(trap '' TERM HUP; " + daemon + marker + ") & exit 7"});
+    std::string daemon =
+        i % 2 ? "exec setpriv --reuid=65534 --regid=65534 --clear-groups sleep " : "exec sleep ";
+    Sandbox box = Sandbox::start(
+        host_spec(), {"sh", "-c", "(trap '' TERM HUP; " + daemon + marker + ") & exit 7"});
     pid_t init = box.pid();
     Result r = box.wait(Teardown::InBackground);
     EXPECT_EQ(r.status, 7) << i;
@@ -150,8 +154,9 @@ TEST(Leaks, KilledBootstrapThenGcLeavesNothingBehind) {
   fs::path keep = cache.root / "kept";
   pid_t bootstrap = fork();
   if (bootstrap == 0) {
-    execl(BOOTSTRAP_BINARY, "bootstrap", "--cache-dir", cache.root.c_str(), "run", "--keep-changes", keep.c_str(),
-          "host", "--", "sh", "-c", ("echo x > /etc/motd; sleep " + marker).c_str(), nullptr);
+    execl(BOOTSTRAP_BINARY, "bootstrap", "--cache-dir", cache.root.c_str(), "run", "--keep-changes",
+          keep.c_str(), "host", "--", "sh", "-c", ("echo x > /etc/motd; sleep " + marker).c_str(),
+          nullptr);
     _exit(127);
   }
   struct Reap {
@@ -176,7 +181,8 @@ TEST(Leaks, KilledBootstrapThenGcLeavesNothingBehind) {
   EXPECT_EQ(sleeping(marker), 0);
   EXPECT_EQ(host_mounts(), mounts);
 
-  std::string gc = std::string(BOOTSTRAP_BINARY) + " --cache-dir " + cache.root.string() + " gc >/dev/null 2>&1";
+  std::string gc =
+      std::string(BOOTSTRAP_BINARY) + " --cache-dir " + cache.root.string() + " gc >/dev/null 2>&1";
   EXPECT_EQ(system(gc.c_str()), 0);
   EXPECT_TRUE(listing(cache.root / "tmp").empty());
   EXPECT_FALSE(fs::exists(keep));

@@ -71,14 +71,15 @@ inline void write_all(int fd, const std::string& s) {
 // Runs a shell command in a sandbox; its stdout comes back as the result data.
 inline sandbox::Result run_capture(const sandbox::Spec& spec, const std::string& cmd) {
   return sandbox::Sandbox::start(spec, std::function<int(int)>([cmd](int fd) {
-           FILE* p = popen(cmd.c_str(), "r");
-           if (p == nullptr) return 126;
-           char buf[4096];
-           std::size_t n;
-           while ((n = fread(buf, 1, sizeof buf, p)) > 0) write_all(fd, std::string(buf, n));
-           int st = pclose(p);
-           return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-         }))
+                                   FILE* p = popen(cmd.c_str(), "r");
+                                   if (p == nullptr) return 126;
+                                   char buf[4096];
+                                   std::size_t n;
+                                   while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+                                     write_all(fd, std::string(buf, n));
+                                   int st = pclose(p);
+                                   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                                 }))
       .wait();
 }
 

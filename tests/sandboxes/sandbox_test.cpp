@@ -98,7 +98,8 @@ TEST_F(SandboxTest, EnvironmentIsCleanAndFixed) {
   unsetenv("BOOTSTRAP_LEAKY");
   EXPECT_EQ(r.data,
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
-            "DEBIAN_FRONTEND=noninteractive\nLC_ALL=C.UTF-8\nSYSTEMD_OFFLINE=1\nEXTRA=yes\nHOME=/home/x\n");
+            "DEBIAN_FRONTEND=noninteractive\nLC_ALL=C.UTF-8\nSYSTEMD_OFFLINE=1\nEXTRA=yes\nHOME=/"
+            "home/x\n");
 }
 
 TEST_F(SandboxTest, OnlyTheResultDescriptorIsInherited) {
@@ -106,7 +107,8 @@ TEST_F(SandboxTest, OnlyTheResultDescriptorIsInherited) {
   ASSERT_GE(leak, 0);
   Result r = run_body(host_spec(), [](int fd) {
     std::string out;
-    for (const auto& e : fs::directory_iterator("/proc/self/fd")) out += e.path().filename().string() + " ";
+    for (const auto& e : fs::directory_iterator("/proc/self/fd"))
+      out += e.path().filename().string() + " ";
     write_all(fd, out);
     return 0;
   });
@@ -119,8 +121,9 @@ TEST_F(SandboxTest, OnlyTheResultDescriptorIsInherited) {
 TEST_F(SandboxTest, HostnameLoopbackAndNamespaces) {
   Spec spec = host_spec();
   spec.hostname = "sbx-test";
-  Result r = run_capture(spec, "hostname; cat /etc/hostname; ls /sys/class/net | tr '\\n' ' '; "
-                              "cat /sys/class/net/lo/operstate; ps -e -o pid= | wc -l");
+  Result r = run_capture(spec,
+                         "hostname; cat /etc/hostname; ls /sys/class/net | tr '\\n' ' '; "
+                         "cat /sys/class/net/lo/operstate; ps -e -o pid= | wc -l");
   ASSERT_EQ(r.status, 0);
   // pid 1, the body, sh, ps, wc: nothing of the host.
   EXPECT_EQ(r.data, "sbx-test\nsbx-test\nlo unknown\n5\n");
@@ -133,11 +136,14 @@ TEST_F(SandboxTest, APrivateNetworkMadeEarlyServesOneSandbox) {
   for (int i = 0; i < 2; ++i) {
     Spec spec = host_spec();
     spec.network = PrivateNetwork::start();
-    Result r = run_capture(spec, "ls /sys/class/net | tr '\\n' ' '; cat /sys/class/net/lo/operstate; readlink /proc/self/ns/net");
+    Result r = run_capture(spec,
+                           "ls /sys/class/net | tr '\\n' ' '; cat /sys/class/net/lo/operstate; "
+                           "readlink /proc/self/ns/net");
     ASSERT_EQ(r.status, 0);
     EXPECT_EQ(r.data.substr(0, 11), "lo unknown\n") << r.data;
     EXPECT_NE(r.data.substr(11), host_net.string() + "\n");
-    EXPECT_THROW(Sandbox::start(spec, {"true"}), std::invalid_argument) << "a second sandbox in the same network";
+    EXPECT_THROW(Sandbox::start(spec, {"true"}), std::invalid_argument)
+        << "a second sandbox in the same network";
   }
 }
 
@@ -154,7 +160,8 @@ TEST_F(SandboxTest, PolicyRcDotDRefusesServicesAndNeverReachesTheUpper) {
   Result r = run_body(spec, [](int fd) {
     int rc = system("/usr/sbin/policy-rc.d; echo $? > /tmp/rc");
     (void)rc;
-    std::string out = read_text("/tmp/rc") + read_text("/etc/hostname") + std::string(getenv("SYSTEMD_OFFLINE") ? getenv("SYSTEMD_OFFLINE") : "");
+    std::string out = read_text("/tmp/rc") + read_text("/etc/hostname") +
+                      std::string(getenv("SYSTEMD_OFFLINE") ? getenv("SYSTEMD_OFFLINE") : "");
     // The run rewrites them too: still not part of the result.
     std::ofstream("/etc/hostname") << "changed\n";
     std::ofstream("/etc/resolv.conf") << "nameserver 10.9.9.9\n";
@@ -165,7 +172,8 @@ TEST_F(SandboxTest, PolicyRcDotDRefusesServicesAndNeverReachesTheUpper) {
   EXPECT_FALSE(fs::exists(spec.upper / "etc/hostname"));
   EXPECT_FALSE(fs::exists(spec.upper / "etc/resolv.conf"));
   EXPECT_FALSE(fs::exists(spec.upper / "usr/sbin/policy-rc.d"));
-  EXPECT_TRUE(fs::is_empty(spec.upper)) << "upper holds " << fs::begin(fs::directory_iterator(spec.upper))->path();
+  EXPECT_TRUE(fs::is_empty(spec.upper))
+      << "upper holds " << fs::begin(fs::directory_iterator(spec.upper))->path();
 }
 
 TEST_F(SandboxTest, UpperHoldsExactlyTheChangesWithWhiteoutsAndOpaqueDirs) {
@@ -174,7 +182,8 @@ TEST_F(SandboxTest, UpperHoldsExactlyTheChangesWithWhiteoutsAndOpaqueDirs) {
   fs::create_directories(image.path() / "usr/sbin");
   fs::create_directories(image.path() / "bin");
   fs::create_directories(image.path() / "data/old");
-  for (const char* d : {"dev", "proc", "sys", "tmp", "run"}) fs::create_directories(image.path() / d);
+  for (const char* d : {"dev", "proc", "sys", "tmp", "run"})
+    fs::create_directories(image.path() / d);
   std::ofstream(image.path() / "data/keep") << "k";
   std::ofstream(image.path() / "data/gone") << "g";
   std::ofstream(image.path() / "data/old/inside") << "i";
@@ -195,7 +204,7 @@ TEST_F(SandboxTest, UpperHoldsExactlyTheChangesWithWhiteoutsAndOpaqueDirs) {
   ASSERT_EQ(r.status, 0);
   const fs::path up = spec.upper;
   EXPECT_EQ(read_text(up / "data/new"), "n");
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(lstat((up / "data/gone").c_str(), &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) << "whiteout";
   char v = 0;
@@ -214,22 +223,26 @@ TEST_F(SandboxTest, HostImageUpperIsCopiedOutAndTheHostIsUntouched) {
   Spec spec = host_spec();
   spec.upper = scratch.path() / "upper";
   spec.work = scratch.path() / "work";
-  Result r = Sandbox::start(spec, {"sh", "-c", "echo x > /etc/motd && rm -f /etc/debian_version"}).wait();
+  Result r =
+      Sandbox::start(spec, {"sh", "-c", "echo x > /etc/motd && rm -f /etc/debian_version"}).wait();
   ASSERT_EQ(r.status, 0);
   EXPECT_EQ(read_text("/etc/motd"), motd);
   EXPECT_TRUE(fs::exists("/etc/debian_version"));
   EXPECT_EQ(read_text(spec.upper / "etc/motd"), "x\n");
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(lstat((spec.upper / "etc/debian_version").c_str(), &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
   std::set<std::string> names;
-  for (const auto& e : fs::recursive_directory_iterator(spec.upper)) names.insert(fs::relative(e.path(), spec.upper));
+  for (const auto& e : fs::recursive_directory_iterator(spec.upper))
+    names.insert(fs::relative(e.path(), spec.upper));
   EXPECT_EQ(names, (std::set<std::string>{"etc", "etc/motd", "etc/debian_version"}));
 }
 
 TEST_F(SandboxTest, DaemonsDieWithTheSandbox) {
   auto before = my_children();
-  Result r = Sandbox::start(host_spec(), {"sh", "-c", "(trap '' TERM HUP; sleep 1000) & echo started"}).wait();
+  Result r =
+      Sandbox::start(host_spec(), {"sh", "-c", "(trap '' TERM HUP; sleep 1000) & echo started"})
+          .wait();
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(my_children(), before);
   EXPECT_EQ(system("pgrep -x 'sleep' -a | grep -q 'sleep 1000'"), 256) << "the daemon survived";
@@ -257,7 +270,8 @@ TEST_F(SandboxTest, SetupFailureThrowsNamingTheCall) {
     Sandbox::start(spec, {"true"});
     FAIL() << "no exception";
   } catch (const SystemError& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/bootstrap/lower"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/bootstrap/lower"), std::string::npos)
+        << e.what();
     EXPECT_EQ(e.error_number(), ENOENT);
   }
   Spec bad = host_spec();
@@ -270,7 +284,10 @@ TEST_F(SandboxTest, BindsAreVisibleAndReadOnlyWhenAsked) {
   std::ofstream(src.path() / "f") << "hello";
   Spec spec = host_spec();
   spec.binds = {{src.path(), "/srv/cache", true}};
-  Result r = Sandbox::start(spec, {"sh", "-c", "cat /srv/cache/f; touch /srv/cache/g 2>/dev/null && echo WROTE"}).wait();
+  Result r =
+      Sandbox::start(spec,
+                     {"sh", "-c", "cat /srv/cache/f; touch /srv/cache/g 2>/dev/null && echo WROTE"})
+          .wait();
   EXPECT_EQ(r.status, 1);
   EXPECT_FALSE(fs::exists(src.path() / "g"));
 }

@@ -72,7 +72,8 @@ TEST(Scratch, GcRemovesOnlyWhatNobodyHolds) {
   EXPECT_EQ(removed.size(), 2u);
   EXPECT_TRUE(fs::exists(mine.dir())) << "a live scratch dir was removed";
   EXPECT_FALSE(fs::exists(cache.root / "images/.tmp-debian-trixie-abc123"));
-  EXPECT_TRUE(fs::exists(cache.root / "images/.tmp-debian-bookworm-def456")) << "a running build was removed";
+  EXPECT_TRUE(fs::exists(cache.root / "images/.tmp-debian-bookworm-def456"))
+      << "a running build was removed";
   std::size_t after = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(cache.root / "tmp")) ++after;
   EXPECT_EQ(after, 1u);
@@ -113,7 +114,8 @@ TEST(Tree, CopyTreeKeepsWhiteoutsOwnersModesLinksAndXattrs) {
   ASSERT_EQ(setxattr((a / "d/opaque").c_str(), "trusted.overlay.origin", "zz", 2, 0), 0);
   fs::create_directory(b);
   copy_tree(a, b);
-  struct stat st{}, st2{};
+  struct stat st {
+  }, st2{};
   ASSERT_EQ(lstat((b / "d/f").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 1234u);
   EXPECT_EQ(st.st_gid, 5678u);

@@ -15,7 +15,8 @@
 namespace bootstrap::testing {
 
 inline std::uint32_t bpf_word(const seccomp_data& d, std::uint32_t offset) {
-  if (offset % 4 != 0 || offset + 4 > sizeof d) throw std::out_of_range("bpf: load outside seccomp_data");
+  if (offset % 4 != 0 || offset + 4 > sizeof d)
+    throw std::out_of_range("bpf: load outside seccomp_data");
   std::uint32_t w;
   std::memcpy(&w, reinterpret_cast<const char*>(&d) + offset, 4);
   return w;
@@ -23,10 +24,14 @@ inline std::uint32_t bpf_word(const seccomp_data& d, std::uint32_t offset) {
 
 inline bool bpf_jump_taken(std::uint16_t code, std::uint32_t a, std::uint32_t k) {
   switch (BPF_OP(code)) {
-    case BPF_JEQ: return a == k;
-    case BPF_JGT: return a > k;
-    case BPF_JGE: return a >= k;
-    case BPF_JSET: return (a & k) != 0;
+    case BPF_JEQ:
+      return a == k;
+    case BPF_JGT:
+      return a > k;
+    case BPF_JGE:
+      return a >= k;
+    case BPF_JSET:
+      return (a & k) != 0;
   }
   throw std::invalid_argument("bpf: unknown jump");
 }
@@ -37,20 +42,46 @@ inline std::uint32_t bpf_run(std::span<const sock_filter> program, const seccomp
   for (std::size_t pc = 0; pc < program.size(); ++pc) {
     const sock_filter& f = program[pc];
     switch (f.code) {
-      case BPF_LD | BPF_W | BPF_ABS: a = bpf_word(d, f.k); break;
-      case BPF_LD | BPF_IMM: a = f.k; break;
-      case BPF_LD | BPF_MEM: a = mem[f.k % BPF_MEMWORDS]; break;
-      case BPF_LDX | BPF_IMM: x = f.k; break;
-      case BPF_LDX | BPF_MEM: x = mem[f.k % BPF_MEMWORDS]; break;
-      case BPF_ST: mem[f.k % BPF_MEMWORDS] = a; break;
-      case BPF_STX: mem[f.k % BPF_MEMWORDS] = x; break;
-      case BPF_ALU | BPF_AND | BPF_K: a &= f.k; break;
-      case BPF_ALU | BPF_OR | BPF_K: a |= f.k; break;
-      case BPF_MISC | BPF_TAX: x = a; break;
-      case BPF_MISC | BPF_TXA: a = x; break;
-      case BPF_JMP | BPF_JA: pc += f.k; break;
-      case BPF_RET | BPF_K: return f.k;
-      case BPF_RET | BPF_A: return a;
+      case BPF_LD | BPF_W | BPF_ABS:
+        a = bpf_word(d, f.k);
+        break;
+      case BPF_LD | BPF_IMM:
+        a = f.k;
+        break;
+      case BPF_LD | BPF_MEM:
+        a = mem[f.k % BPF_MEMWORDS];
+        break;
+      case BPF_LDX | BPF_IMM:
+        x = f.k;
+        break;
+      case BPF_LDX | BPF_MEM:
+        x = mem[f.k % BPF_MEMWORDS];
+        break;
+      case BPF_ST:
+        mem[f.k % BPF_MEMWORDS] = a;
+        break;
+      case BPF_STX:
+        mem[f.k % BPF_MEMWORDS] = x;
+        break;
+      case BPF_ALU | BPF_AND | BPF_K:
+        a &= f.k;
+        break;
+      case BPF_ALU | BPF_OR | BPF_K:
+        a |= f.k;
+        break;
+      case BPF_MISC | BPF_TAX:
+        x = a;
+        break;
+      case BPF_MISC | BPF_TXA:
+        a = x;
+        break;
+      case BPF_JMP | BPF_JA:
+        pc += f.k;
+        break;
+      case BPF_RET | BPF_K:
+        return f.k;
+      case BPF_RET | BPF_A:
+        return a;
       default:
         if (BPF_CLASS(f.code) == BPF_JMP && BPF_SRC(f.code) == BPF_K) {
           pc += bpf_jump_taken(f.code, a, f.k) ? f.jt : f.jf;

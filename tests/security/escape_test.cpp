@@ -116,11 +116,16 @@ int wait_status_inside(F attempt) {
 
 TEST_F(Escape, MountIsDenied) {
   EXPECT_EQ(errno_inside([] { return fails(mount("tmpfs", "/mnt", "tmpfs", 0, nullptr)); }), EPERM);
-  EXPECT_EQ(errno_inside([] { return fails(mount("/", "/mnt", nullptr, MS_BIND | MS_REC, nullptr)); }), EPERM);
+  EXPECT_EQ(
+      errno_inside([] { return fails(mount("/", "/mnt", nullptr, MS_BIND | MS_REC, nullptr)); }),
+      EPERM);
 }
 
 TEST_F(Escape, RemountReadOnlyMountsWritableIsDenied) {
-  EXPECT_EQ(errno_inside([] { return fails(mount(nullptr, "/proc/sys", nullptr, MS_REMOUNT | MS_BIND, nullptr)); }), EPERM);
+  EXPECT_EQ(errno_inside([] {
+              return fails(mount(nullptr, "/proc/sys", nullptr, MS_REMOUNT | MS_BIND, nullptr));
+            }),
+            EPERM);
 }
 
 TEST_F(Escape, UnmountIsDenied) {
@@ -129,7 +134,9 @@ TEST_F(Escape, UnmountIsDenied) {
 
 TEST_F(Escape, NewMountApiIsDenied) {
   EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_fsopen, "tmpfs", 0)); }), EPERM);
-  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_open_tree, AT_FDCWD, "/", 1 /*OPEN_TREE_CLONE*/)); }), EPERM);
+  EXPECT_EQ(errno_inside(
+                [] { return fails(syscall(SYS_open_tree, AT_FDCWD, "/", 1 /*OPEN_TREE_CLONE*/)); }),
+            EPERM);
 }
 
 TEST_F(Escape, RePivotIsDenied) {
@@ -138,8 +145,11 @@ TEST_F(Escape, RePivotIsDenied) {
 
 TEST_F(Escape, NewUserNamespaceIsDenied) {
   EXPECT_EQ(errno_inside([] { return fails(unshare(CLONE_NEWUSER)); }), EPERM);
-  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0)); }),
-            EPERM);
+  EXPECT_EQ(
+      errno_inside([] {
+        return fails(syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0));
+      }),
+      EPERM);
   EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_clone3, nullptr, 0)); }), ENOSYS);
 }
 
@@ -150,14 +160,18 @@ TEST_F(Escape, SyscallsNobodyListedFailWithEnosys) {
   for (long nr : {kFutexWaitv, kStatmount}) {
     errno = 0;
     long rc = syscall(nr, 0, 0, 0, 0, 0);
-    BOOTSTRAP_SKIP_UNLESS(rc == -1 && errno != ENOSYS, "this kernel lacks syscall " + std::to_string(nr));
+    BOOTSTRAP_SKIP_UNLESS(rc == -1 && errno != ENOSYS,
+                          "this kernel lacks syscall " + std::to_string(nr));
     EXPECT_EQ(errno_inside([nr] { return fails(syscall(nr, 0, 0, 0, 0, 0)); }), ENOSYS) << nr;
   }
-  for (long nr : {kUstat, kVmsplice}) EXPECT_EQ(errno_inside([nr] { return fails(syscall(nr, 0, 0, 0, 0)); }), ENOSYS) << nr;
+  for (long nr : {kUstat, kVmsplice})
+    EXPECT_EQ(errno_inside([nr] { return fails(syscall(nr, 0, 0, 0, 0)); }), ENOSYS) << nr;
 }
 
 TEST_F(Escape, NewMountNamespaceViaCloneIsDenied) {
-  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0)); }),
+  EXPECT_EQ(errno_inside([] {
+              return fails(syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0));
+            }),
             EPERM);
 }
 
@@ -173,7 +187,8 @@ TEST_F(Escape, SetnsThroughProcIsDenied) {
 
 TEST_F(Escape, KexecIsDenied) {
   EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_kexec_load, 0, 0, nullptr, 0)); }), EPERM);
-  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_kexec_file_load, -1, -1, 0, "", 0)); }), EPERM);
+  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_kexec_file_load, -1, -1, 0, "", 0)); }),
+            EPERM);
 }
 
 TEST_F(Escape, ModuleLoadAndUnloadAreDenied) {
@@ -183,12 +198,14 @@ TEST_F(Escape, ModuleLoadAndUnloadAreDenied) {
               return fails(syscall(SYS_finit_module, fd, "", 0));
             }),
             EPERM);
-  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_delete_module, "overlay", O_NONBLOCK)); }), EPERM);
+  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_delete_module, "overlay", O_NONBLOCK)); }),
+            EPERM);
 }
 
 TEST_F(Escape, RebootIsDenied) {
   EXPECT_EQ(errno_inside([] {
-              return fails(syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_CAD_OFF, nullptr));
+              return fails(syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+                                   LINUX_REBOOT_CMD_CAD_OFF, nullptr));
             }),
             EPERM);
 }
@@ -254,8 +271,14 @@ TEST_F(Escape, PerfEventOpenIsDenied) {
 }
 
 TEST_F(Escape, KeyringCallsAreDenied) {
-  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0)); }), EPERM);
-  EXPECT_EQ(errno_inside([] { return fails(syscall(SYS_add_key, "user", "k", "v", 1, KEY_SPEC_SESSION_KEYRING)); }), EPERM);
+  EXPECT_EQ(errno_inside([] {
+              return fails(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0));
+            }),
+            EPERM);
+  EXPECT_EQ(errno_inside([] {
+              return fails(syscall(SYS_add_key, "user", "k", "v", 1, KEY_SPEC_SESSION_KEYRING));
+            }),
+            EPERM);
 }
 
 TEST_F(Escape, UserfaultfdAndIoUringAreDenied) {
@@ -274,10 +297,25 @@ TEST_F(Escape, TiocstiIntoTheCallersTerminalIsDenied) {
   dup2(slave, 0);
   Spec spec = host_spec();
   spec.interactive = true;  // the caller's terminal stays the sandbox's stdin
-  int tiocsti = errno_inside([] { char c = 'x'; return fails(ioctl(0, TIOCSTI, &c)); }, spec);
-  int tioclinux = errno_inside([] { char c = 6; return fails(ioctl(0, TIOCLINUX, &c)); }, spec);
+  int tiocsti = errno_inside(
+      [] {
+        char c = 'x';
+        return fails(ioctl(0, TIOCSTI, &c));
+      },
+      spec);
+  int tioclinux = errno_inside(
+      [] {
+        char c = 6;
+        return fails(ioctl(0, TIOCLINUX, &c));
+      },
+      spec);
   // Upper bits set in the request must not slip past the filter either.
-  int masked = errno_inside([] { char c = 'x'; return fails(syscall(SYS_ioctl, 0, 0x100000000UL | TIOCSTI, &c)); }, spec);
+  int masked = errno_inside(
+      [] {
+        char c = 'x';
+        return fails(syscall(SYS_ioctl, 0, 0x100000000UL | TIOCSTI, &c));
+      },
+      spec);
   dup2(saved, 0);
   close(saved);
   EXPECT_EQ(tiocsti, EPERM);
@@ -292,7 +330,7 @@ TEST_F(Escape, TiocstiIntoTheCallersTerminalIsDenied) {
 }
 
 TEST_F(Escape, BlockDeviceNodesOpenNothing) {
-  struct stat root{};
+  struct stat root {};
   ASSERT_EQ(stat("/", &root), 0);
   dev_t disk = root.st_dev;
   for (const char* where : {"/tmp/disk", "/root-disk", "/run/disk", "/dev/shm/disk"}) {
@@ -305,7 +343,8 @@ TEST_F(Escape, BlockDeviceNodesOpenNothing) {
     });
     EXPECT_NE(e, 0) << where;
   }
-  EXPECT_EQ(errno_inside([disk] { return fails(mknod("/dev/disk", S_IFBLK | 0600, disk)); }), EROFS);
+  EXPECT_EQ(errno_inside([disk] { return fails(mknod("/dev/disk", S_IFBLK | 0600, disk)); }),
+            EROFS);
   EXPECT_EQ(errno_inside([] { return fails(open("/dev/vda", O_RDONLY)); }), ENOENT);
 }
 
@@ -318,13 +357,17 @@ TEST_F(Escape, SysrqTriggerAndProcSysAreReadOnly) {
     EXPECT_EQ(sysrq, ENOENT) << "this kernel has no sysrq";
   }
   EXPECT_EQ(errno_inside([] { return fails(open("/proc/sys/vm/drop_caches", O_WRONLY)); }), EROFS);
-  EXPECT_EQ(errno_inside([] { return fails(open("/proc/sys/kernel/core_pattern", O_WRONLY)); }), EROFS);
+  EXPECT_EQ(errno_inside([] { return fails(open("/proc/sys/kernel/core_pattern", O_WRONLY)); }),
+            EROFS);
   EXPECT_EQ(read_text("/proc/sys/kernel/hostname"), hostname_knob);
 }
 
 TEST_F(Escape, SysIsReadOnly) {
   std::string before = read_text("/sys/kernel/mm/transparent_hugepage/enabled");
-  EXPECT_EQ(errno_inside([] { return fails(open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY)); }), EROFS);
+  EXPECT_EQ(errno_inside([] {
+              return fails(open("/sys/kernel/mm/transparent_hugepage/enabled", O_WRONLY));
+            }),
+            EROFS);
   EXPECT_EQ(errno_inside([] { return fails(open("/sys/power/state", O_WRONLY)); }), EROFS);
   EXPECT_EQ(read_text("/sys/kernel/mm/transparent_hugepage/enabled"), before);
 }
@@ -431,7 +474,9 @@ TEST_F(Escape, ForeignAbiX32SyscallsFail) {
     _exit(r == -1 ? 3 : 0);
   });
   // Killed by the filter, or ENOSYS on a kernel built without x32: never executed.
-  EXPECT_TRUE((WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) || (WIFEXITED(st) && WEXITSTATUS(st) == 3)) << st;
+  EXPECT_TRUE((WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) ||
+              (WIFEXITED(st) && WEXITSTATUS(st) == 3))
+      << st;
 }
 
 TEST_F(Escape, ForkBombIsBoundedByThePidsLimit) {
@@ -483,7 +528,8 @@ TEST_F(Escape, HostLoopbackIsUnreachable) {
 }
 
 TEST_F(Escape, CapabilitiesAreCutAndNoNewPrivsIsSet) {
-  Result r = run_capture(host_spec(), "grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status");
+  Result r =
+      run_capture(host_spec(), "grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status");
   // Docker's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
   // NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP.
   EXPECT_EQ(r.data,

@@ -31,10 +31,13 @@ TEST(SeccompProgram, StartsWithTheArchitectureCheck) {
   // libseccomp's part starts with its own architecture check; before it, the personality part
   // never allows anything, it only jumps on.
   std::size_t rest = 1;
-  while (rest < p.size() && !(p[rest].code == (BPF_LD | BPF_W | BPF_ABS) && p[rest].k == offsetof(seccomp_data, arch))) ++rest;
+  while (rest < p.size() &&
+         !(p[rest].code == (BPF_LD | BPF_W | BPF_ABS) && p[rest].k == offsetof(seccomp_data, arch)))
+    ++rest;
   ASSERT_LT(rest, p.size());
   for (std::size_t i = 0; i < rest; ++i) {
-    EXPECT_FALSE(p[i].code == (BPF_RET | BPF_K) && p[i].k == SECCOMP_RET_ALLOW) << "instruction " << i;
+    EXPECT_FALSE(p[i].code == (BPF_RET | BPF_K) && p[i].k == SECCOMP_RET_ALLOW)
+        << "instruction " << i;
   }
 }
 

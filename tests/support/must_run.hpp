@@ -18,15 +18,15 @@ inline bool tests_must_run() {
 
 }  // namespace bootstrap::testing
 
-#define BOOTSTRAP_SKIP_UNLESS(condition, reason)                                         \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
-      if (::bootstrap::testing::tests_must_run()) {                                      \
+#define BOOTSTRAP_SKIP_UNLESS(condition, reason)                                          \
+  do {                                                                                    \
+    if (!(condition)) {                                                                   \
+      if (::bootstrap::testing::tests_must_run()) {                                       \
         FAIL() << "cannot run (BOOTSTRAP_TESTS_MUST_RUN=1 forbids skipping): " << reason; \
-      } else {                                                                           \
-        GTEST_SKIP() << reason;                                                          \
-      }                                                                                  \
-    }                                                                                    \
+      } else {                                                                            \
+        GTEST_SKIP() << reason;                                                           \
+      }                                                                                   \
+    }                                                                                     \
   } while (0)
 
 #define BOOTSTRAP_REQUIRE_ROOT() \

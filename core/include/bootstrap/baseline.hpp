@@ -44,7 +44,7 @@ struct Baseline {
   std::vector<Step> steps;
   std::vector<std::string> ignore;
   std::vector<std::string> read_outside;  // folders outside dir() its steps may read, resolved
-  std::string digest;  // of the file's bytes: "xxh3-128:..."
+  std::string digest;                     // of the file's bytes: "xxh3-128:..."
   std::filesystem::path dir() const { return file.parent_path(); }
 };
 

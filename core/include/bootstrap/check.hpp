@@ -23,8 +23,8 @@ namespace bootstrap {
 
 struct CheckOptions {
   std::filesystem::path cache_root;
-  bool use_cache = true;       // false: run A from scratch too (--no-cache)
-  bool strict_times = false;   // compare mtimes as well
+  bool use_cache = true;      // false: run A from scratch too (--no-cache)
+  bool strict_times = false;  // compare mtimes as well
 };
 
 struct Verdict {
@@ -41,19 +41,19 @@ struct StepOutcome {
   std::size_t changes_reapply = 0;
   double seconds_a = 0;
   double seconds_b = 0;
-  double seconds_checks = 0;    // the step's verify, the slower of runs A and B
-  bool cached = false;          // run A reused a layer from an earlier check
-  bool cached_b = false;        // run B reused its own layer of an earlier check
-  double seconds_saved = 0;     // what the cached layer took when it was made
-  std::string error;            // apply failed
-  std::vector<Check> checks;    // from run A and run B (B's prefixed when they differ)
+  double seconds_checks = 0;       // the step's verify, the slower of runs A and B
+  bool cached = false;             // run A reused a layer from an earlier check
+  bool cached_b = false;           // run B reused its own layer of an earlier check
+  double seconds_saved = 0;        // what the cached layer took when it was made
+  std::string error;               // apply failed
+  std::vector<Check> checks;       // from run A and run B (B's prefixed when they differ)
   std::vector<std::string> notes;  // from any run, each once ("left 1 process running ...")
   void add_note(const std::string& note);
 };
 
 struct ReleaseReport {
-  std::string image;            // "debian:trixie", "host"
-  std::string release;          // "trixie"
+  std::string image;    // "debian:trixie", "host"
+  std::string release;  // "trixie"
   std::string image_digest;
   std::vector<StepOutcome> steps;
   Verdict applied, repeatable, idempotent, verified;
@@ -61,7 +61,7 @@ struct ReleaseReport {
   struct ChangedPath {
     std::string kind;  // created, modified, removed
     std::string path;
-    int step = -1;     // 0-based index of the step that wrote it last (-1: not known)
+    int step = -1;  // 0-based index of the step that wrote it last (-1: not known)
     bool per_host =
         false;  // a host's identity (a step's per_host_paths): not compared between runs
   };
@@ -89,9 +89,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
 // layer stays in use (safe from `bootstrap gc`) as long as `in_use` lives.
 std::filesystem::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& image,
                                           const std::filesystem::path& image_root,
-                                          const std::string& image_digest, const CheckOptions& options,
-                                          ReleaseReport& report, const CheckProgress& progress,
-                                          LayersInUse& in_use);
+                                          const std::string& image_digest,
+                                          const CheckOptions& options, ReleaseReport& report,
+                                          const CheckProgress& progress, LayersInUse& in_use);
 
 // What a step's cached layer is keyed by: the previous key, the plugin and its library's
 // digest, the step's config (not its line numbers), and files next to the baseline it names.

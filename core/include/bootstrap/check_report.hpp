@@ -15,12 +15,15 @@ inline constexpr int kCheckJsonSchema = 1;
 
 void print_check_report(Console& console, const ConfiguredBaseline& baseline,
                         const std::vector<ReleaseReport>& reports, bool show_changes);
-// One release's report as one line of JSON and back (check --jobs passes reports between processes).
+// One release's report as one line of JSON and back (check --jobs passes reports between
+// processes).
 std::string release_json(const ReleaseReport& report);
 ReleaseReport release_from_json(const std::string& text);
 
-std::string check_json(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
-std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports);
+std::string check_json(const ConfiguredBaseline& baseline,
+                       const std::vector<ReleaseReport>& reports);
+std::string check_junit(const ConfiguredBaseline& baseline,
+                        const std::vector<ReleaseReport>& reports);
 
 // JUnit XML for the releases of several baselines (a testsuite per baseline x release).
 struct BaselineReports {
@@ -35,8 +38,8 @@ std::filesystem::path default_state_dir();
 // result's, the release and the time (JSON).
 std::string record_json(const ConfiguredBaseline& baseline, const ReleaseReport& report);
 // Writes the record of a passing check; returns its path.
-std::filesystem::path write_record(const std::filesystem::path& state_dir, const ConfiguredBaseline& baseline,
-                                   const ReleaseReport& report);
+std::filesystem::path write_record(const std::filesystem::path& state_dir,
+                                   const ConfiguredBaseline& baseline, const ReleaseReport& report);
 struct RecordSummary {
   std::filesystem::path file;
   std::string baseline, release, image, time, manifest_digest;

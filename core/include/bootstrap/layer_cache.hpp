@@ -13,10 +13,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bootstrap/manifest.hpp"
 #include "bootstrap/sandbox/lock.hpp"
@@ -26,7 +25,7 @@ namespace bootstrap {
 struct CachedLayer {
   std::filesystem::path dir;  // <cache>/layers/<name>
   std::filesystem::path tree() const { return dir / "tree"; }
-  bool complete() const;      // stored whole (outcome.json is written last)
+  bool complete() const;  // stored whole (outcome.json is written last)
 };
 
 CachedLayer cached_layer(const std::filesystem::path& cache_root, const std::string& name);
@@ -56,8 +55,8 @@ void remove_layer(const CachedLayer& layer);
 
 // Moves a finished upper into the cache as `layer`, atomically (rename of a complete folder);
 // `upper` is left as an empty folder.
-void store_layer(const std::filesystem::path& upper, const CachedLayer& layer, const Manifest& manifest,
-                 const nlohmann::json& outcome);
+void store_layer(const std::filesystem::path& upper, const CachedLayer& layer,
+                 const Manifest& manifest, const nlohmann::json& outcome);
 
 struct PrunedLayer {
   std::filesystem::path dir;
@@ -66,6 +65,7 @@ struct PrunedLayer {
 
 // Removes every layer unused for longer than `unused_for` that nobody holds in use or is
 // making, and half-stored layers whose maker is gone. Returns what it removed.
-std::vector<PrunedLayer> prune_layers(const std::filesystem::path& cache_root, std::chrono::seconds unused_for);
+std::vector<PrunedLayer> prune_layers(const std::filesystem::path& cache_root,
+                                      std::chrono::seconds unused_for);
 
 }  // namespace bootstrap

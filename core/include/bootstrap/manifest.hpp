@@ -25,9 +25,9 @@ struct ManifestEntry {
   unsigned mode = 0;  // permission bits and suid/sgid/sticky (07777)
   uid_t uid = 0;
   gid_t gid = 0;
-  std::uint64_t size = 0;    // files: bytes; symlinks: target length; others 0
-  std::string digest;        // files only: "xxh3-128:<hex>"
-  std::string link_target;   // symlinks only
+  std::uint64_t size = 0;   // files: bytes; symlinks: target length; others 0
+  std::string digest;       // files only: "xxh3-128:<hex>"
+  std::string link_target;  // symlinks only
   // Sorted by name. Overlay's own (trusted.overlay.*, user.overlay.*) and security.selinux
   // (the host's policy labels, not the baseline's doing) are left out; security.capability stays.
   std::vector<std::pair<std::string, std::string>> xattrs;
@@ -64,7 +64,8 @@ class Manifest {
   std::string digest(bool include_mtime = false) const;
 
   // {"schema_version": 1, "algorithm": "xxh3-128", "entries": [...]}; binary xattr values are
-  // written "hex:<hex>". from_json throws std::invalid_argument (or nlohmann's errors) on bad input.
+  // written "hex:<hex>". from_json throws std::invalid_argument (or nlohmann's errors) on bad
+  // input.
   nlohmann::json to_json() const;
   static Manifest from_json(const nlohmann::json& j);
 
@@ -86,7 +87,8 @@ struct ManifestOptions {
 // calls relative to directory fds) and returns its manifest. The upper directory itself is not
 // an entry. Whiteouts (char device 0:0) become Type::Whiteout with every other field zero.
 // Throws SystemError when a call fails.
-Manifest build_manifest(const std::filesystem::path& upper_dir, const ManifestOptions& options = {});
+Manifest build_manifest(const std::filesystem::path& upper_dir,
+                        const ManifestOptions& options = {});
 
 struct Difference {
   enum class Kind { OnlyInA, OnlyInB, Differs };
@@ -124,7 +126,7 @@ struct PathChange {
   const ManifestEntry* entry;
 };
 std::vector<PathChange> list_changes(const Manifest& upper,
-                                 const std::vector<std::filesystem::path>& lower_dirs);
+                                     const std::vector<std::filesystem::path>& lower_dirs);
 std::string_view to_string(PathChange::Kind kind);  // "created", "modified", "removed"
 
 }  // namespace bootstrap

@@ -13,16 +13,18 @@
 namespace bootstrap {
 
 struct MatrixJob {
-  std::string baseline;  // the file, as given
-  std::string name;      // the baseline's name
-  std::string os;        // a release: bookworm
+  std::string baseline;                               // the file, as given
+  std::string name;                                   // the baseline's name
+  std::string os;                                     // a release: bookworm
   std::string id() const { return name + "-" + os; }  // for file and job names
 };
 
 // Every baseline x release (the baseline's `os:`, or `os` when given), in the order given.
-std::vector<MatrixJob> matrix_jobs(const std::vector<Baseline>& baselines, const std::vector<std::string>& os);
+std::vector<MatrixJob> matrix_jobs(const std::vector<Baseline>& baselines,
+                                   const std::vector<std::string>& os);
 
-// How a job runs the check: `bootstrap check FILE --os OS --json reports/ID.json --junit reports/ID.xml`.
+// How a job runs the check: `bootstrap check FILE --os OS --json reports/ID.json --junit
+// reports/ID.xml`.
 std::string check_command(const MatrixJob& job, std::string_view bootstrap = "bootstrap");
 
 // {"include":[{"baseline":…,"os":…,"name":…,"id":…},…]}, one line, for $GITHUB_OUTPUT. GitHub
@@ -30,11 +32,13 @@ std::string check_command(const MatrixJob& job, std::string_view bootstrap = "bo
 inline constexpr std::size_t kGithubMaxJobs = 256;
 std::string matrix_github(const std::vector<MatrixJob>& jobs);
 // {"schema_version":1,"jobs":[…]} with each job's command.
-std::string matrix_json(const std::vector<MatrixJob>& jobs, std::string_view bootstrap = "bootstrap");
+std::string matrix_json(const std::vector<MatrixJob>& jobs,
+                        std::string_view bootstrap = "bootstrap");
 // A GitLab child pipeline: a check job per pair (its JSON and JUnit reports as artifacts, the
 // JUnit one shown by GitLab), and a `report` job that needs them all and merges them into one
 // verdict. `tags` pick the runners every job runs on (GitLab's default:tags).
-std::string matrix_gitlab(const std::vector<MatrixJob>& jobs, std::string_view bootstrap = "bootstrap",
+std::string matrix_gitlab(const std::vector<MatrixJob>& jobs,
+                          std::string_view bootstrap = "bootstrap",
                           const std::vector<std::string>& tags = {});
 
 // --shard I/N: runner I (1-based) of N.

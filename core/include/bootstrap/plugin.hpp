@@ -10,7 +10,6 @@
 
 #include <boost/config.hpp>
 #include <boost/dll/alias.hpp>
-
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -59,8 +58,8 @@ struct PluginInfo {
 
 struct SourceMark {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based
+  int line = 0;             // 1-based; 0 when unknown
+  int column = 0;           // 1-based
   std::string str() const;  // "file:line:col"
 };
 
@@ -101,12 +100,13 @@ class Value {
   bool as_bool(std::string_view what) const;
   std::int64_t as_int(std::string_view what) const;
   const std::vector<Value>& as_list(std::string_view what) const;
-  std::vector<std::string> as_string_list(std::string_view what) const;  // a string or a list of them
+  std::vector<std::string> as_string_list(
+      std::string_view what) const;  // a string or a list of them
   const std::vector<Entry>& as_map(std::string_view what) const;
 
   const std::string& text() const { return text_; }  // raw scalar text
   bool quoted() const { return quoted_; }
-  const Value* find(std::string_view key) const;   // maps only; nullptr when absent
+  const Value* find(std::string_view key) const;           // maps only; nullptr when absent
   const SourceMark& key_mark(std::string_view key) const;  // mark of the key itself
 
   ConfigError error(const std::string& message) const { return ConfigError(mark_, message); }
@@ -185,9 +185,9 @@ struct Change {
 using Outcome = std::vector<Change>;
 
 struct Check {
-  std::string name;    // "python3 imports ssl"
+  std::string name;  // "python3 imports ssl"
   bool passed = false;
-  std::string detail;  // what was found ("Python 3.11.2"), or why it failed
+  std::string detail;     // what was found ("Python 3.11.2"), or why it failed
   bool headline = false;  // a fact worth a line in check's report ("Python 3.11.2")
 };
 
@@ -203,13 +203,13 @@ struct FetchFile {
 };
 inline constexpr const char* kFetchedFilesDir = "/var/cache/bootstrap-fetched";
 struct AptSource {
-  std::string deb_line;     // "deb [signed-by=...] http://... bookworm main" (signed-by is rewritten)
-  std::string key_file;     // absolute path on the machine running bootstrap
-  std::string name;         // file name under /etc/apt/sources.list.d/ (without .list)
+  std::string deb_line;  // "deb [signed-by=...] http://... bookworm main" (signed-by is rewritten)
+  std::string key_file;  // absolute path on the machine running bootstrap
+  std::string name;      // file name under /etc/apt/sources.list.d/ (without .list)
 };
 struct Fetch {
-  std::vector<std::string> packages;     // Debian packages to download with their dependencies
-  std::vector<AptSource> apt_sources;    // extra repositories those packages may come from
+  std::vector<std::string> packages;   // Debian packages to download with their dependencies
+  std::vector<AptSource> apt_sources;  // extra repositories those packages may come from
   std::vector<FetchFile> files;
   bool empty() const { return packages.empty() && apt_sources.empty() && files.empty(); }
 };
@@ -254,9 +254,9 @@ struct CommandResult {
 struct Account {
   std::string name;
   std::uint32_t id = 0;
-  std::uint32_t gid = 0;      // users: primary group
-  std::string home;           // users only
-  std::string shell;          // users only
+  std::uint32_t gid = 0;             // users: primary group
+  std::string home;                  // users only
+  std::string shell;                 // users only
   std::vector<std::string> members;  // groups only
 };
 
@@ -491,18 +491,18 @@ using PluginFactory = PluginPort*();  // the host owns the returned object
 }  // namespace bootstrap
 
 // Exports a plugin: its info and a factory, as Boost.DLL aliases the loader looks up.
-#define BOOTSTRAP_PLUGIN_WITH_TAG(Class, name, version, summary, abi, toolchain)            \
-  namespace bootstrap_plugin_export {                                                      \
+#define BOOTSTRAP_PLUGIN_WITH_TAG(Class, name, version, summary, abi, toolchain)             \
+  namespace bootstrap_plugin_export {                                                        \
   const ::bootstrap::PluginInfo bootstrap_info_v = {abi, name, version, summary, toolchain}; \
-  ::bootstrap::PluginPort* bootstrap_create() noexcept {                                   \
-    try {                                                                                  \
-      return new ::bootstrap::detail::Port<Class>();                                       \
-    } catch (...) {                                                                        \
-      return nullptr;                                                                      \
-    }                                                                                      \
-  }                                                                                        \
-  }                                                                                        \
-  BOOST_DLL_ALIAS(bootstrap_plugin_export::bootstrap_info_v, bootstrap_plugin_info)        \
+  ::bootstrap::PluginPort* bootstrap_create() noexcept {                                     \
+    try {                                                                                    \
+      return new ::bootstrap::detail::Port<Class>();                                         \
+    } catch (...) {                                                                          \
+      return nullptr;                                                                        \
+    }                                                                                        \
+  }                                                                                          \
+  }                                                                                          \
+  BOOST_DLL_ALIAS(bootstrap_plugin_export::bootstrap_info_v, bootstrap_plugin_info)          \
   BOOST_DLL_ALIAS(bootstrap_plugin_export::bootstrap_create, bootstrap_plugin_create)
 
 #define BOOTSTRAP_PLUGIN_WITH_ABI(Class, name, version, summary, abi) \

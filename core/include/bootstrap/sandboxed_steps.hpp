@@ -26,13 +26,13 @@ struct StepsRequest {
 };
 
 struct StepsResult {
-  std::vector<StepReport> applied;   // one per step that was applied (or started)
-  std::vector<StepReport> verified;  // one per verified step
+  std::vector<StepReport> applied;    // one per step that was applied (or started)
+  std::vector<StepReport> verified;   // one per verified step
   std::vector<StepReport> activated;  // one per activated step
-  std::string crash;                 // "" or what killed the sandbox ("killed by SIGSEGV")
-  int crashed_step = -1;             // the step running when it crashed
-  int services = 0;                  // services started for the checks
-  double services_seconds = 0;       // from their start until the last was ready
+  std::string crash;                  // "" or what killed the sandbox ("killed by SIGSEGV")
+  int crashed_step = -1;              // the step running when it crashed
+  int services = 0;                   // services started for the checks
+  double services_seconds = 0;        // from their start until the last was ready
   double seconds = 0;
   bool ok() const;
 };

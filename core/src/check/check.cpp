@@ -51,7 +51,8 @@ bool visible_in_host_image(const fs::path& cache) {
   // The sandbox mounts fresh /tmp, /run and /dev over the image: nothing of these shows.
   for (const char* fresh : {"/tmp/", "/run/", "/dev/"})
     if (cache.string().rfind(fresh, 0) == 0) return false;
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   return ::stat("/", &a) == 0 && ::stat(cache.c_str(), &b) == 0 && a.st_dev == b.st_dev;
 }
 
@@ -70,7 +71,8 @@ Manifest merge(const Manifest& base, const Manifest& upper) {
   for (const auto& e : base.entries()) merged.emplace(e.path, e);
   auto drop_below = [&](const std::string& dir) {
     std::string prefix = dir == "/" ? "/" : dir + "/";
-    for (auto it = merged.lower_bound(prefix); it != merged.end() && it->first.rfind(prefix, 0) == 0;)
+    for (auto it = merged.lower_bound(prefix);
+         it != merged.end() && it->first.rfind(prefix, 0) == 0;)
       it = merged.erase(it);
   };
   for (const auto& e : upper.entries()) {
@@ -94,7 +96,8 @@ Manifest without_meaningless_opaque(const Manifest& m, const std::vector<fs::pat
     bool shows_below = false;
     for (const auto& dir : below) {
       struct stat st {};
-      if (::lstat((dir / e.path.substr(1)).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) shows_below = true;
+      if (::lstat((dir / e.path.substr(1)).c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        shows_below = true;
     }
     if (!shows_below) e.opaque = false;
   }
@@ -103,7 +106,8 @@ Manifest without_meaningless_opaque(const Manifest& m, const std::vector<fs::pat
 
 json outcome_json(const StepReport& r) {
   json changes = json::array();
-  for (const auto& c : r.changes) changes.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
+  for (const auto& c : r.changes)
+    changes.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
   return {{"changes", changes}, {"seconds", r.seconds}, {"notes", r.notes}};
 }
 
@@ -111,20 +115,30 @@ json outcome_json(const StepReport& r) {
 void check_fetch_files(std::vector<FetchFile>& files) {
   std::map<std::string, const FetchFile*> by_name;
   for (auto& f : files) {
-    bool control = std::any_of(f.name.begin(), f.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-    if (f.name.empty() || f.name == "." || f.name == ".." || f.name.find('/') != std::string::npos || control)
-      throw std::runtime_error("fetch: '" + f.name + "' (for " + f.url + ") is not a plain file name");
+    bool control = std::any_of(f.name.begin(), f.name.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (f.name.empty() || f.name == "." || f.name == ".." ||
+        f.name.find('/') != std::string::npos || control)
+      throw std::runtime_error("fetch: '" + f.name + "' (for " + f.url +
+                               ") is not a plain file name");
     for (char& c : f.sha256) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool hex = f.sha256.size() == 64 && f.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
-    if (!f.sha256.empty() && !hex) throw std::runtime_error("fetch: " + f.url + ": sha256 '" + f.sha256 + "' is not 64 hex digits");
+    bool hex = f.sha256.size() == 64 &&
+               f.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!f.sha256.empty() && !hex)
+      throw std::runtime_error("fetch: " + f.url + ": sha256 '" + f.sha256 +
+                               "' is not 64 hex digits");
     if (f.sha256.empty() && f.url.rfind("file://", 0) != 0)
       throw std::runtime_error("fetch: " + f.url + ": a download needs the sha256 it must have");
     auto [it, fresh] = by_name.emplace(f.name, &f);
     if (!fresh && (it->second->url != f.url || it->second->sha256 != f.sha256))
-      throw std::runtime_error("fetch: two steps want different files named '" + f.name + "' (" + it->second->url + ", " + f.url + ")");
+      throw std::runtime_error("fetch: two steps want different files named '" + f.name + "' (" +
+                               it->second->url + ", " + f.url + ")");
   }
-  std::sort(files.begin(), files.end(), [](const FetchFile& a, const FetchFile& b) { return a.name < b.name; });
-  files.erase(std::unique(files.begin(), files.end(), [](const FetchFile& a, const FetchFile& b) { return a.name == b.name; }),
+  std::sort(files.begin(), files.end(),
+            [](const FetchFile& a, const FetchFile& b) { return a.name < b.name; });
+  files.erase(std::unique(files.begin(), files.end(),
+                          [](const FetchFile& a, const FetchFile& b) { return a.name == b.name; }),
               files.end());
 }
 
@@ -153,9 +167,11 @@ int layer_that_wrote(const std::string& path, const std::vector<Manifest>& layer
 std::string local_file_digest(const FetchFile& f) {
   std::string path = f.url.substr(7);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  struct stat st{};
+  struct stat st {};
   if (path.empty() || path[0] != '/' || !fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw std::runtime_error("fetch: " + f.url + ": not a readable file on this machine (file:// takes an absolute path)");
+    throw std::runtime_error(
+        "fetch: " + f.url +
+        ": not a readable file on this machine (file:// takes an absolute path)");
   return digest_fd(fd.get()).hex();
 }
 
@@ -165,8 +181,8 @@ std::string local_file_digest(const FetchFile& f) {
 // the steps declare, into a layer that runs A and B share.
 fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& image_name,
                              const fs::path& image_root, const std::string& image_digest,
-                             const CheckOptions& options, ReleaseReport& report, const CheckProgress& progress,
-                             LayersInUse& in_use) {
+                             const CheckOptions& options, ReleaseReport& report,
+                             const CheckProgress& progress, LayersInUse& in_use) {
   const fs::path& cache = options.cache_root;
   struct {
     std::string name;
@@ -177,7 +193,8 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   for (auto& s : baseline.steps) {
     Fetch f;
     if (Status st = s.instance.port().fetch(f))
-      throw std::runtime_error("plugin " + step_name(s.step) + " failed to say what it needs: " + st->message);
+      throw std::runtime_error("plugin " + step_name(s.step) +
+                               " failed to say what it needs: " + st->message);
     all.packages.insert(all.packages.end(), f.packages.begin(), f.packages.end());
     all.apt_sources.insert(all.apt_sources.end(), f.apt_sources.begin(), f.apt_sources.end());
     all.files.insert(all.files.end(), f.files.begin(), f.files.end());
@@ -212,7 +229,9 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
     return layer.tree();
   }
   std::vector<std::string> what;
-  if (!all.packages.empty() || !all.apt_sources.empty()) what.push_back(fmt::format("apt-get update and download of {} package(s)", all.packages.size()));
+  if (!all.packages.empty() || !all.apt_sources.empty())
+    what.push_back(
+        fmt::format("apt-get update and download of {} package(s)", all.packages.size()));
   if (!all.files.empty()) what.push_back(fmt::format("download of {} file(s)", all.files.size()));
   progress(image.name, fmt::format("fetch: {}, with the network", fmt::join(what, ", ")));
   sandbox::Scratch scratch(cache);
@@ -239,14 +258,23 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
     auto say = [fd](const std::string& s) { (void)!::write(fd, s.data(), s.size()); };
     for (std::size_t i = 0; i < apt_sources.size(); ++i) {
       const auto& s = apt_sources[i];
-      std::string key_path = "/etc/apt/keyrings/" + s.name + (sources[i].second.rfind("-----BEGIN", 0) == 0 ? ".asc" : ".gpg");
-      if (host.stat("/etc/apt/keyrings").type == FileType::Missing) host.make_dir("/etc/apt/keyrings", 0755, 0, 0);
+      std::string key_path = "/etc/apt/keyrings/" + s.name +
+                             (sources[i].second.rfind("-----BEGIN", 0) == 0 ? ".asc" : ".gpg");
+      if (host.stat("/etc/apt/keyrings").type == FileType::Missing)
+        host.make_dir("/etc/apt/keyrings", 0755, 0, 0);
       host.write_file(key_path, sources[i].second, 0644, 0, 0);
       host.write_file("/etc/apt/sources.list.d/" + s.name + ".list", s.deb_line + "\n", 0644, 0, 0);
     }
     std::vector<Command> commands;
-    if (!packages.empty() || !apt_sources.empty()) commands.push_back({{"apt-get", "update", "-q"}, {}, "", "/", 0, 0});
-    Command download{{"apt-get", "install", "-y", "-q", "--download-only", "-o", "APT::Keep-Downloaded-Packages=true"}, {}, "", "/", 0, 0};
+    if (!packages.empty() || !apt_sources.empty())
+      commands.push_back({{"apt-get", "update", "-q"}, {}, "", "/", 0, 0});
+    Command download{{"apt-get", "install", "-y", "-q", "--download-only", "-o",
+                      "APT::Keep-Downloaded-Packages=true"},
+                     {},
+                     "",
+                     "/",
+                     0,
+                     0};
     download.argv.insert(download.argv.end(), packages.begin(), packages.end());
     if (!packages.empty()) commands.push_back(download);
     if (!files.empty()) host.make_dir(kFetchedFilesDir, 0755, 0, 0);
@@ -255,11 +283,23 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
       if (f.url.rfind("file://", 0) == 0) {
         // Bound in read-only (see below): a copy, and the hash checked when there is one.
         commands.push_back({{"cp", "--", f.url.substr(7), target}, {}, "", "/", 0, 0});
-        if (!f.sha256.empty()) commands.push_back({{"sha256sum", "--check", "--strict", "-"}, {}, f.sha256 + "  " + target + "\n", "/", 0, 0});
+        if (!f.sha256.empty())
+          commands.push_back({{"sha256sum", "--check", "--strict", "-"},
+                              {},
+                              f.sha256 + "  " + target + "\n",
+                              "/",
+                              0,
+                              0});
         continue;
       }
       // apt's downloader: its proxy settings, TLS, and the hash checked before the file lands.
-      Command get{{"/usr/lib/apt/apt-helper", "-o", "APT::Sandbox::User=root", "download-file", f.url, target}, {}, "", "/", 0, 0};
+      Command get{{"/usr/lib/apt/apt-helper", "-o", "APT::Sandbox::User=root", "download-file",
+                   f.url, target},
+                  {},
+                  "",
+                  "/",
+                  0,
+                  0};
       if (!f.sha256.empty()) get.argv.push_back("SHA256:" + f.sha256);
       commands.push_back(get);
     }
@@ -288,7 +328,8 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
     // that what a step writes shows in its runs (and in --show-changes).
     for (std::size_t i = 0; i < apt_sources.size(); ++i) {
       const auto& s = apt_sources[i];
-      host.remove("/etc/apt/keyrings/" + s.name + (sources[i].second.rfind("-----BEGIN", 0) == 0 ? ".asc" : ".gpg"));
+      host.remove("/etc/apt/keyrings/" + s.name +
+                  (sources[i].second.rfind("-----BEGIN", 0) == 0 ? ".asc" : ".gpg"));
       host.remove("/etc/apt/sources.list.d/" + s.name + ".list");
     }
     return 0;
@@ -296,8 +337,10 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   sandbox::Result r = sb.wait();
   if (r.status != 0)
     throw std::runtime_error("fetch phase failed (" + r.describe() + "): " + r.data);
-  report.fetched_bytes = sandbox::tree_bytes(scratch.upper() / "var/cache/apt/archives") + sandbox::tree_bytes(scratch.upper() / "var/lib/apt/lists") +
-                         sandbox::tree_bytes(scratch.upper() / fs::path(kFetchedFilesDir).relative_path());
+  report.fetched_bytes =
+      sandbox::tree_bytes(scratch.upper() / "var/cache/apt/archives") +
+      sandbox::tree_bytes(scratch.upper() / "var/lib/apt/lists") +
+      sandbox::tree_bytes(scratch.upper() / fs::path(kFetchedFilesDir).relative_path());
   Manifest m = build_manifest(scratch.upper());
   store_layer(scratch.upper(), layer, m, json{{"fetched_bytes", report.fetched_bytes}});
   in_use.hold(layer);
@@ -323,7 +366,8 @@ void add_checks(StepOutcome& o, const std::vector<StepReport>& verified, const s
   for (const auto& r : verified) {
     if (r.index != o.index) continue;
     o.seconds_checks = std::max(o.seconds_checks, r.seconds);
-    for (const auto& c : r.checks) o.checks.push_back({run + ": " + c.name, c.passed, c.detail, c.headline});
+    for (const auto& c : r.checks)
+      o.checks.push_back({run + ": " + c.name, c.passed, c.detail, c.headline});
     if (r.error) o.checks.push_back({run + ": checks ran", false, *r.error});
   }
 }
@@ -385,7 +429,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   report.image = image_name;
   const fs::path& cache = options.cache_root;
   sandbox::ImageStore store(cache);
-  sandbox::Image image = store.get(image_name, [&](const std::string& line) { progress(image_name, line); });
+  sandbox::Image image =
+      store.get(image_name, [&](const std::string& line) { progress(image_name, line); });
   report.release = image.release;
   report.image_digest = image.digest;
   for (const auto& s : baseline.steps) {
@@ -396,9 +441,11 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   }
 
   LayersInUse in_use;  // until every sandbox of this check is gone
-  fs::path fetch = prepare_fetch_layer(baseline, image.name, image.root, image.digest, options, report, progress, in_use);
+  fs::path fetch = prepare_fetch_layer(baseline, image.name, image.root, image.digest, options,
+                                       report, progress, in_use);
   IgnoreRules ignore = IgnoreRules::builtin();
-  for (const auto& pattern : baseline.baseline.ignore) ignore.add(pattern, "the baseline's ignore rule");
+  for (const auto& pattern : baseline.baseline.ignore)
+    ignore.add(pattern, "the baseline's ignore rule");
   IgnoreRules per_host = per_host_rules(baseline);
   ignore.add(per_host);
   sandbox::Spec base;
@@ -446,8 +493,10 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
       o.seconds_saved = outcome.value("seconds", 0.0);
       for (const auto& n : outcome.value("notes", json::array())) o.add_note(n.get<std::string>());
       stack.push(layer.tree(), key);
-      layer_manifests.push_back(Manifest::from_json(json::parse(read_text(layer.dir / "manifest.json"))));
-      progress(image_name, fmt::format("run A: {} reused from the layer cache (saves {:.1f}s)", step_name(s.step), o.seconds_saved));
+      layer_manifests.push_back(
+          Manifest::from_json(json::parse(read_text(layer.dir / "manifest.json"))));
+      progress(image_name, fmt::format("run A: {} reused from the layer cache (saves {:.1f}s)",
+                                       step_name(s.step), o.seconds_saved));
       continue;
     }
     progress(image_name, "run A: applying " + step_name(s.step));
@@ -457,7 +506,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     StepsResult r = SandboxedSteps::start(baseline, spec, {{s.step.index}, {}}).finish();
     const StepReport* rep = r.applied.empty() ? nullptr : &r.applied.front();
     if (rep == nullptr || rep->error || !r.crash.empty()) {
-      o.error = rep && rep->error ? *rep->error : "plugin " + step_name(s.step) + ": the sandbox " + r.crash;
+      o.error = rep && rep->error ? *rep->error
+                                  : "plugin " + step_name(s.step) + ": the sandbox " + r.crash;
       a_ok = false;
       break;
     }
@@ -536,20 +586,25 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     for (const auto& n : rep.notes) o.add_note(n);
     if (rep.error) report.idempotent.messages.push_back("re-apply: " + *rep.error);
     for (const auto& c : rep.changes)
-      report.idempotent.messages.push_back(fmt::format("{} reported a change on re-apply: {} {}{}", step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step),
-                                                       change_verb(c.kind), c.what, c.detail.empty() ? "" : " (" + c.detail + ")"));
+      report.idempotent.messages.push_back(
+          fmt::format("{} reported a change on re-apply: {} {}{}",
+                      step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step),
+                      change_verb(c.kind), c.what, c.detail.empty() ? "" : " (" + c.detail + ")"));
   }
   if (!r.crash.empty()) report.idempotent.messages.push_back("re-apply: " + r.crash);
   Manifest mr = build_manifest(scratch_r->upper(), mopts);
-  for (const auto& d : compare(ma, without_meaningless_opaque(merge(ma, mr), below), ignore, options.strict_times)) {
+  for (const auto& d : compare(ma, without_meaningless_opaque(merge(ma, mr), below), ignore,
+                               options.strict_times)) {
     std::string writer;
     for (const auto& rep : r.applied)
       for (const auto& c : rep.changes)
-        if (c.what == d.path) writer = " (by " + step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step) + ")";
-    report.idempotent.messages.push_back("re-apply changed " + d.to_string("after run A", "after re-apply") + writer);
+        if (c.what == d.path)
+          writer =
+              " (by " + step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step) + ")";
+    report.idempotent.messages.push_back("re-apply changed " +
+                                         d.to_string("after run A", "after re-apply") + writer);
   }
   report.idempotent.passed = report.idempotent.messages.empty();
-
 
   report.verified.ran = true;
   report.services = std::max(va.services, vb.services);
@@ -559,8 +614,10 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     add_checks(o, vb.verified, "B");
     for (const auto& c : o.checks)
       if (!c.passed)
-        report.verified.messages.push_back(fmt::format("{}: check failed: {}{}", step_name(baseline.steps[static_cast<std::size_t>(o.index)].step), c.name,
-                                                       c.detail.empty() ? "" : " (" + c.detail + ")"));
+        report.verified.messages.push_back(
+            fmt::format("{}: check failed: {}{}",
+                        step_name(baseline.steps[static_cast<std::size_t>(o.index)].step), c.name,
+                        c.detail.empty() ? "" : " (" + c.detail + ")"));
   }
   if (!va.crash.empty()) report.verified.messages.push_back("checks on A: " + va.crash);
   if (!vb.crash.empty()) report.verified.messages.push_back("checks on B: " + vb.crash);

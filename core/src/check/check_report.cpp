@@ -16,20 +16,34 @@ using nlohmann::json;
 
 namespace {
 
-std::string verdict_word(const Verdict& v) { return !v.ran ? "not run" : v.passed ? "passed" : "FAILED"; }
+std::string verdict_word(const Verdict& v) {
+  return !v.ran ? "not run" : v.passed ? "passed" : "FAILED";
+}
 
 std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += '?';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
+          out += '?';
+        else
+          out += c;
     }
   }
   return out;
@@ -41,7 +55,10 @@ struct NamedVerdict {
 };
 
 std::vector<NamedVerdict> verdicts(const ReleaseReport& r) {
-  return {{"applied", &r.applied}, {"repeatable", &r.repeatable}, {"idempotent", &r.idempotent}, {"verified", &r.verified}};
+  return {{"applied", &r.applied},
+          {"repeatable", &r.repeatable},
+          {"idempotent", &r.idempotent},
+          {"verified", &r.verified}};
 }
 
 // --show-changes: one line per path with the step that wrote it, except that a created folder
@@ -51,10 +68,12 @@ std::vector<NamedVerdict> verdicts(const ReleaseReport& r) {
 void print_changes(Console& console, const ConfiguredBaseline& baseline, const ReleaseReport& r) {
   constexpr std::size_t kFold = 12;
   auto by = [&](int step) {
-    return step >= 0 && static_cast<std::size_t>(step) < baseline.steps.size() ? step_name(baseline.steps[static_cast<std::size_t>(step)].step)
-                                                                               : std::string("?");
+    return step >= 0 && static_cast<std::size_t>(step) < baseline.steps.size()
+               ? step_name(baseline.steps[static_cast<std::size_t>(step)].step)
+               : std::string("?");
   };
-  console.out(fmt::format("  what '{}' writes on {} ({} paths):", baseline.baseline.name, r.release, r.changes.size()));
+  console.out(fmt::format("  what '{}' writes on {} ({} paths):", baseline.baseline.name, r.release,
+                          r.changes.size()));
   const auto& c = r.changes;
   for (std::size_t i = 0; i < c.size(); ++i) {
     std::string prefix = c[i].path == "/" ? "/" : c[i].path + "/";
@@ -66,9 +85,10 @@ void print_changes(Console& console, const ConfiguredBaseline& baseline, const R
     for (std::size_t k = i + 1; fold && k < end; ++k)
       fold = c[k].kind == "created" && c[k].step == c[i + 1].step && !c[k].per_host;
     if (fold) {
-      console.out(fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path,
-                              console.dim(fmt::format("by {}, and {} paths inside by {} (-v lists them)", by(c[i].step), inside,
-                                                      by(c[i + 1].step)))));
+      console.out(
+          fmt::format("    {:<9} {}  {}", c[i].kind, c[i].path,
+                      console.dim(fmt::format("by {}, and {} paths inside by {} (-v lists them)",
+                                              by(c[i].step), inside, by(c[i + 1].step)))));
       i = end - 1;
       continue;
     }
@@ -87,9 +107,10 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
   std::size_t failed = 0;
   for (const ReleaseReport& r : reports) {
     console.out("");
-    console.out(console.bold(fmt::format("{} ({}): {}", r.image, r.release.empty() ? "?" : r.release,
-                                         r.passed() ? console.green("passed") : console.red("FAILED"))) +
-                console.dim(fmt::format("  {:.1f}s", r.seconds)));
+    console.out(
+        console.bold(fmt::format("{} ({}): {}", r.image, r.release.empty() ? "?" : r.release,
+                                 r.passed() ? console.green("passed") : console.red("FAILED"))) +
+        console.dim(fmt::format("  {:.1f}s", r.seconds)));
     if (!r.reused_from.empty())
       console.out(
           console.dim("  nothing changed since the check of " + r.reused_from + "; reused"));
@@ -100,11 +121,14 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
     }
     // No steps: the check stopped before the runs (image or fetch failed); the verdict says why.
     if (!r.steps.empty()) {
-      console.out(console.dim(fmt::format("  fetch: {}", !r.fetch_needed ? "nothing to fetch"
-                                                         : r.fetch_cached ? "prepared layer reused, 0 bytes fetched"
-                                                                          : fmt::format("{:.1f} MB fetched", static_cast<double>(r.fetched_bytes) / 1e6))));
-      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}", "step", "plugin", "changes A", "changes B",
-                              "re-apply", "time A", "time B", "checks"));
+      console.out(console.dim(fmt::format(
+          "  fetch: {}",
+          !r.fetch_needed ? "nothing to fetch"
+          : r.fetch_cached
+              ? "prepared layer reused, 0 bytes fetched"
+              : fmt::format("{:.1f} MB fetched", static_cast<double>(r.fetched_bytes) / 1e6))));
+      console.out(fmt::format("  {:<4} {:<14} {:>9} {:>9} {:>9} {:>8} {:>8}  {}", "step", "plugin",
+                              "changes A", "changes B", "re-apply", "time A", "time B", "checks"));
     }
     double saved = 0;
     for (const StepOutcome& o : r.steps) {
@@ -117,7 +141,9 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
                               o.plugin, o.changes_a, o.changes_b, o.changes_reapply, time_a, time_b,
                               ok, o.checks.size()));
       for (const auto& c : o.checks)
-        if (c.passed && console.verbosity() > 0) console.out("       " + console.green("ok ") + c.name + (c.detail.empty() ? "" : ": " + c.detail));
+        if (c.passed && console.verbosity() > 0)
+          console.out("       " + console.green("ok ") + c.name +
+                      (c.detail.empty() ? "" : ": " + c.detail));
       for (const auto& n : o.notes) console.out("       " + console.yellow("note: ") + n);
     }
     if (r.services > 0)
@@ -129,7 +155,8 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
           console.dim(fmt::format("  runs A and B reused cached layers: {:.1f}s saved", saved)));
     for (const auto& [name, v] : verdicts(r)) {
       v->passed ? ++passed : ++failed;
-      console.out(fmt::format("  {:<11} {}", name, v->passed ? console.green("passed") : console.red(verdict_word(*v))));
+      console.out(fmt::format("  {:<11} {}", name,
+                              v->passed ? console.green("passed") : console.red(verdict_word(*v))));
       std::size_t shown = 0;
       for (const auto& m : v->messages) {
         if (++shown > 20) {
@@ -154,7 +181,8 @@ std::string release_json(const ReleaseReport& r) {
   for (const StepOutcome& o : r.steps) {
     json checks = json::array();
     for (const auto& c : o.checks)
-      checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
+      checks.push_back(
+          {{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"headline", c.headline}});
     steps.push_back({{"index", o.index + 1},
                      {"plugin", o.plugin},
                      {"changes_a", o.changes_a},
@@ -233,7 +261,8 @@ ReleaseReport release_from_json(const std::string& text) {
     o.seconds_saved = js.at("seconds_saved");
     o.error = js.at("error");
     for (const auto& n : js.value("notes", json::array())) o.notes.push_back(n.get<std::string>());
-    for (const auto& c : js.at("checks")) o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail"), c.at("headline")});
+    for (const auto& c : js.at("checks"))
+      o.checks.push_back({c.at("name"), c.at("passed"), c.at("detail"), c.at("headline")});
     r.steps.push_back(std::move(o));
   }
   for (const auto& c : j.at("changes"))
@@ -242,12 +271,16 @@ ReleaseReport release_from_json(const std::string& text) {
   return r;
 }
 
-std::string check_json(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports) {
+std::string check_json(const ConfiguredBaseline& baseline,
+                       const std::vector<ReleaseReport>& reports) {
   json releases = json::array();
   for (const ReleaseReport& r : reports) releases.push_back(json::parse(release_json(r)));
   json doc = {{"schema_version", kCheckJsonSchema},
               {"tool", "bootstrap"},
-              {"baseline", {{"name", baseline.baseline.name}, {"file", baseline.baseline.file.string()}, {"digest", baseline.baseline.digest}}},
+              {"baseline",
+               {{"name", baseline.baseline.name},
+                {"file", baseline.baseline.file.string()},
+                {"digest", baseline.baseline.digest}}},
               {"releases", releases}};
   return doc.dump(2) + "\n";
 }
@@ -261,9 +294,11 @@ std::string junit_xml(const std::string& title, const std::vector<BaselineReport
       std::string cases;
       std::size_t tests = 0, failures = 0;
       std::string suite = g.baseline_name + "." + (r.release.empty() ? r.image : r.release);
-      auto add = [&](const std::string& name, double seconds, bool ok, const std::vector<std::string>& messages) {
+      auto add = [&](const std::string& name, double seconds, bool ok,
+                     const std::vector<std::string>& messages) {
         ++tests;
-        cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml_escape(suite), xml_escape(name), seconds);
+        cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
+                             xml_escape(suite), xml_escape(name), seconds);
         if (ok) {
           cases += "/>\n";
           return;
@@ -271,34 +306,44 @@ std::string junit_xml(const std::string& title, const std::vector<BaselineReport
         ++failures;
         std::string text;
         for (const auto& m : messages) text += m + "\n";
-        cases += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                             xml_escape(messages.empty() ? "failed" : messages.front()), xml_escape(name), xml_escape(text));
+        cases += fmt::format(
+            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+            xml_escape(messages.empty() ? "failed" : messages.front()), xml_escape(name),
+            xml_escape(text));
       };
       if (!r.environment_error.empty()) add("environment", 0, false, {r.environment_error});
       for (const StepOutcome& o : r.steps) {
         std::vector<std::string> msgs;
         if (!o.error.empty()) msgs.push_back(o.error);
-        add(fmt::format("step {} {}", o.index + 1, o.plugin), o.seconds_a + o.seconds_b, o.error.empty(), msgs);
+        add(fmt::format("step {} {}", o.index + 1, o.plugin), o.seconds_a + o.seconds_b,
+            o.error.empty(), msgs);
       }
       for (const auto& [name, v] : verdicts(r)) add(name, 0, v->passed, v->messages);
       total_tests += tests;
       total_failures += failures;
       total_time += r.seconds;
-      body += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"{:.3f}\" timestamp=\"{}\">\n{}  </testsuite>\n",
-                          xml_escape(suite), tests, failures, r.seconds, iso_now().substr(0, 19), cases);
+      body += fmt::format(
+          "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" "
+          "time=\"{:.3f}\" timestamp=\"{}\">\n{}  </testsuite>\n",
+          xml_escape(suite), tests, failures, r.seconds, iso_now().substr(0, 19), cases);
     }
   }
-  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n{}</testsuites>\n",
-                     xml_escape(title), total_tests, total_failures, total_time, body);
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{}\" "
+      "failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n{}</testsuites>\n",
+      xml_escape(title), total_tests, total_failures, total_time, body);
 }
 
-std::string check_junit(const ConfiguredBaseline& baseline, const std::vector<ReleaseReport>& reports) {
-  return junit_xml("bootstrap check " + baseline.baseline.name, {{baseline.baseline.name, reports}});
+std::string check_junit(const ConfiguredBaseline& baseline,
+                        const std::vector<ReleaseReport>& reports) {
+  return junit_xml("bootstrap check " + baseline.baseline.name,
+                   {{baseline.baseline.name, reports}});
 }
 
 fs::path default_state_dir() {
   if (geteuid() == 0) return "/var/lib/bootstrap";
-  if (const char* s = std::getenv("XDG_STATE_HOME"); s != nullptr && *s != '\0') return fs::path(s) / "bootstrap";
+  if (const char* s = std::getenv("XDG_STATE_HOME"); s != nullptr && *s != '\0')
+    return fs::path(s) / "bootstrap";
   const char* home = std::getenv("HOME");
   return fs::path(home != nullptr ? home : "/tmp") / ".local/state/bootstrap";
 }
@@ -346,8 +391,8 @@ std::vector<RecordSummary> list_records(const fs::path& state_dir) {
     std::ifstream in(e.path());
     json j = json::parse(in, nullptr, false);
     if (j.is_discarded()) continue;
-    out.push_back({e.path(), j.value("baseline", ""), j.value("release", ""), j.value("image", ""), j.value("time", ""),
-                   j.value("manifest_digest", "")});
+    out.push_back({e.path(), j.value("baseline", ""), j.value("release", ""), j.value("image", ""),
+                   j.value("time", ""), j.value("manifest_digest", "")});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.file < b.file; });
   return out;

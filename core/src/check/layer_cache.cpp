@@ -31,7 +31,9 @@ fs::path sibling(const CachedLayer& layer, const char* suffix) {
   return layer.dir.parent_path() / (layer.dir.filename().string() + suffix);
 }
 
-bool is_layer_name(const std::string& name) { return name.rfind("step-", 0) == 0 || name.rfind("fetch-", 0) == 0; }
+bool is_layer_name(const std::string& name) {
+  return name.rfind("step-", 0) == 0 || name.rfind("fetch-", 0) == 0;
+}
 
 }  // namespace
 
@@ -42,7 +44,8 @@ CachedLayer cached_layer(const fs::path& cache_root, const std::string& name) {
   return CachedLayer{cache_root / "layers" / name};
 }
 
-LayerMakeLock::LayerMakeLock(const CachedLayer& layer) : lock_(FileLock::lock(sibling(layer, ".lock"), FileLock::Mode::Exclusive, true)) {}
+LayerMakeLock::LayerMakeLock(const CachedLayer& layer)
+    : lock_(FileLock::lock(sibling(layer, ".lock"), FileLock::Mode::Exclusive, true)) {}
 
 void LayersInUse::hold(const CachedLayer& layer) {
   locks_.push_back(FileLock::lock(sibling(layer, ".use"), FileLock::Mode::Shared, true));
@@ -58,17 +61,20 @@ void remove_layer(const CachedLayer& layer) {
 
 void store_layer(const fs::path& upper, const CachedLayer& layer, const Manifest& manifest,
                  const nlohmann::json& outcome) {
-  fs::path tmp = layer.dir.parent_path() / (".tmp-" + layer.dir.filename().string() + "-" + std::to_string(getpid()));
+  fs::path tmp = layer.dir.parent_path() /
+                 (".tmp-" + layer.dir.filename().string() + "-" + std::to_string(getpid()));
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   if (rename(upper.c_str(), (tmp / "tree").c_str()) != 0)
-    throw SystemError("rename(\"" + upper.string() + "\", \"" + (tmp / "tree").string() + "\")", errno);
+    throw SystemError("rename(\"" + upper.string() + "\", \"" + (tmp / "tree").string() + "\")",
+                      errno);
   write_text(tmp / "manifest.json", manifest.to_json().dump());
   write_text(tmp / "outcome.json", outcome.dump());
   if (rename(tmp.c_str(), layer.dir.c_str()) != 0) {
     int err = errno;
     fs::remove_all(tmp);
-    if (err != ENOTEMPTY && err != EEXIST) throw SystemError("rename(\"" + tmp.string() + "\")", err);
+    if (err != ENOTEMPTY && err != EEXIST)
+      throw SystemError("rename(\"" + tmp.string() + "\")", err);
   }
   fs::create_directories(upper);  // the scratch keeps its shape for removal
 }
@@ -87,7 +93,8 @@ std::vector<PrunedLayer> prune_layers(const fs::path& cache_root, std::chrono::s
 
     // .tmp-<layer>-<pid>: a store that never finished; its maker held <layer>.lock.
     if (name.rfind(".tmp-", 0) == 0) {
-      std::string layer_name = name.substr(5, name.rfind('-') > 5 ? name.rfind('-') - 5 : std::string::npos);
+      std::string layer_name =
+          name.substr(5, name.rfind('-') > 5 ? name.rfind('-') - 5 : std::string::npos);
       CachedLayer layer{layers / layer_name};
       FileLock make = FileLock::try_acquire(sibling(layer, ".lock"));
       if (!make) continue;
@@ -103,14 +110,15 @@ std::vector<PrunedLayer> prune_layers(const fs::path& cache_root, std::chrono::s
     FileLock make = FileLock::try_acquire(sibling(layer, ".lock"));
     if (!make) continue;  // being made or replaced
     FileLock use = FileLock::try_acquire(sibling(layer, ".use"));
-    if (!use) continue;   // in a running check's sandboxes
+    if (!use) continue;                          // in a running check's sandboxes
     mtime = fs::last_write_time(layer.dir, ec);  // used meanwhile?
     if (ec || now - mtime < unused_for) continue;
     PrunedLayer p{layer.dir, sandbox::tree_bytes(layer.dir)};
     // Out of sight first (a rename is atomic), then removed; a crash in between leaves an
     // .old- folder that the next prune takes.
     fs::path old = layers / (".old-" + name + "-" + std::to_string(getpid()));
-    if (rename(layer.dir.c_str(), old.c_str()) != 0) throw SystemError("rename(\"" + layer.dir.string() + "\")", errno);
+    if (rename(layer.dir.c_str(), old.c_str()) != 0)
+      throw SystemError("rename(\"" + layer.dir.string() + "\")", errno);
     sandbox::remove_tree(old);
     unlink(sibling(layer, ".use").c_str());
     unlink(sibling(layer, ".lock").c_str());

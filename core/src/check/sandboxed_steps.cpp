@@ -34,7 +34,8 @@ void send(int fd, const json& j) {
 
 json changes_json(const Outcome& out) {
   json a = json::array();
-  for (const Change& c : out) a.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
+  for (const Change& c : out)
+    a.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
   return a;
 }
 
@@ -173,7 +174,8 @@ SandboxedSteps::SandboxedSteps(sandbox::Sandbox sandbox, const ConfiguredBaselin
 SandboxedSteps SandboxedSteps::start(ConfiguredBaseline& baseline, const sandbox::Spec& spec,
                                      StepsRequest request) {
   ConfiguredBaseline* b = &baseline;
-  auto sb = sandbox::Sandbox::start(spec, [b, request](int fd) { return run_steps(*b, request, fd); });
+  auto sb =
+      sandbox::Sandbox::start(spec, [b, request](int fd) { return run_steps(*b, request, fd); });
   return SandboxedSteps(std::move(sb), baseline);
 }
 
@@ -187,7 +189,8 @@ StepsResult SandboxedSteps::finish() {
   while (pos < data.size()) {
     std::size_t nl = data.find('\n', pos);
     if (nl == std::string::npos) break;  // a torn last line: the process died mid-write
-    json j = json::parse(data.begin() + static_cast<long>(pos), data.begin() + static_cast<long>(nl), nullptr, false);
+    json j = json::parse(data.begin() + static_cast<long>(pos),
+                         data.begin() + static_cast<long>(nl), nullptr, false);
     pos = nl + 1;
     if (j.is_discarded()) continue;
     std::string event = j.value("event", "");
@@ -215,7 +218,8 @@ StepsResult SandboxedSteps::finish() {
         rep.activated.not_started = j.value("not_started", std::vector<std::string>{});
         out.activated.push_back(std::move(rep));
       } else {
-        for (const auto& c : j["checks"]) rep.checks.push_back({c["name"], c["passed"], c["detail"], c.value("headline", false)});
+        for (const auto& c : j["checks"])
+          rep.checks.push_back({c["name"], c["passed"], c["detail"], c.value("headline", false)});
         out.verified.push_back(std::move(rep));
       }
     }

@@ -21,14 +21,16 @@ CheckDocument read_check_report(const fs::path& file) {
     throw std::invalid_argument(file.string() + ": not a report of `bootstrap check --json`");
   json version = j.value("schema_version", json());
   if (version != kCheckJsonSchema)
-    throw std::invalid_argument(fmt::format("{}: schema_version {}, and this bootstrap reads {}: merge the reports "
-                                            "of one bootstrap version",
-                                            file.string(), version.dump(), kCheckJsonSchema));
+    throw std::invalid_argument(
+        fmt::format("{}: schema_version {}, and this bootstrap reads {}: merge the reports "
+                    "of one bootstrap version",
+                    file.string(), version.dump(), kCheckJsonSchema));
   CheckDocument doc{file, j.value("baseline", json::object()), {}};
   try {
     for (const auto& r : j.at("releases")) doc.releases.push_back(release_from_json(r.dump()));
   } catch (const json::exception& e) {
-    throw std::invalid_argument(file.string() + ": a release's report is incomplete (" + e.what() + ")");
+    throw std::invalid_argument(file.string() + ": a release's report is incomplete (" + e.what() +
+                                ")");
   }
   return doc;
 }
@@ -41,7 +43,8 @@ void refuse_duplicates(const std::vector<CheckDocument>& docs) {
       auto [it, fresh] = seen.emplace(key, d.file);
       if (!fresh)
         throw std::invalid_argument(fmt::format("{} of baseline {} is in both {} and {}", r.image,
-                                                d.baseline.value("name", "?"), it->second.string(), d.file.string()));
+                                                d.baseline.value("name", "?"), it->second.string(),
+                                                d.file.string()));
     }
   }
 }
@@ -61,11 +64,15 @@ std::string merged_json(const std::vector<CheckDocument>& docs) {
   for (const auto& d : docs) {
     json releases = json::array();
     for (const auto& r : d.releases) releases.push_back(json::parse(release_json(r)));
-    baselines.push_back({{"baseline", d.baseline}, {"releases", releases}, {"from", d.file.string()}});
+    baselines.push_back(
+        {{"baseline", d.baseline}, {"releases", releases}, {"from", d.file.string()}});
     files.push_back(d.file.string());
   }
-  return json{{"schema_version", kCheckJsonSchema}, {"tool", "bootstrap"}, {"merged_from", files},
-              {"passed", all_passed(docs)}, {"baselines", baselines}}
+  return json{{"schema_version", kCheckJsonSchema},
+              {"tool", "bootstrap"},
+              {"merged_from", files},
+              {"passed", all_passed(docs)},
+              {"baselines", baselines}}
              .dump(2) +
          "\n";
 }
@@ -81,7 +88,8 @@ void print_merged(Console& console, const std::vector<CheckDocument>& docs) {
   for (const auto& d : docs) {
     for (const auto& r : d.releases) {
       std::string name = d.baseline.value("name", "?");
-      console.out(fmt::format("{:<20} {:<18} {}  {:.1f}s", name, r.image, r.passed() ? console.green("passed") : console.red("FAILED"),
+      console.out(fmt::format("{:<20} {:<18} {}  {:.1f}s", name, r.image,
+                              r.passed() ? console.green("passed") : console.red("FAILED"),
                               r.seconds));
       if (r.passed()) {
         ++passed;
@@ -94,8 +102,10 @@ void print_merged(Console& console, const std::vector<CheckDocument>& docs) {
     }
   }
   std::size_t reports = docs.size();
-  console.out(fmt::format("\n{} passed, {} failed ({} release(s) from {} report(s))", passed, failed, passed + failed, reports));
-  if (passed + failed == 0) console.out(console.red("no release was checked: the matrix proves nothing"));
+  console.out(fmt::format("\n{} passed, {} failed ({} release(s) from {} report(s))", passed,
+                          failed, passed + failed, reports));
+  if (passed + failed == 0)
+    console.out(console.red("no release was checked: the matrix proves nothing"));
 }
 
 }  // namespace bootstrap

@@ -171,9 +171,7 @@ json ChangePlan::to_json() const {
   for (const auto& s : steps) {
     json cs = json::array();
     for (const auto& c : s.changes)
-      cs.push_back({{"kind", change_verb(c.kind)},
-                    {"what", c.what},
-                    {"detail", c.detail}});
+      cs.push_back({{"kind", change_verb(c.kind)}, {"what", c.what}, {"detail", c.detail}});
     steps_j.push_back({{"index", s.index}, {"plugin", s.plugin}, {"changes", cs}});
   }
   json changes_j = json::array();

@@ -130,12 +130,15 @@ std::vector<Difference> compare(const Manifest& a, const Manifest& b, const Igno
 
 std::string Difference::to_string(std::string_view a_name, std::string_view b_name) const {
   switch (kind) {
-    case Kind::OnlyInA: return fmt::format("{}: only in {} ({})", path, a_name, a_summary);
-    case Kind::OnlyInB: return fmt::format("{}: only in {} ({})", path, b_name, b_summary);
-    case Kind::Differs: break;
+    case Kind::OnlyInA:
+      return fmt::format("{}: only in {} ({})", path, a_name, a_summary);
+    case Kind::OnlyInB:
+      return fmt::format("{}: only in {} ({})", path, b_name, b_summary);
+    case Kind::Differs:
+      break;
   }
-  return fmt::format("{}: {} differ{} ({} vs {})", path, join(fields), fields.size() == 1 ? "s" : "",
-                     a_summary, b_summary);
+  return fmt::format("{}: {} differ{} ({} vs {})", path, join(fields),
+                     fields.size() == 1 ? "s" : "", a_summary, b_summary);
 }
 
 }  // namespace bootstrap

@@ -23,7 +23,8 @@ struct Segment {
 };
 
 [[noreturn]] void bad(std::string_view pattern, std::string_view why) {
-  throw std::invalid_argument("ignore pattern \"" + std::string(pattern) + "\": " + std::string(why));
+  throw std::invalid_argument("ignore pattern \"" + std::string(pattern) +
+                              "\": " + std::string(why));
 }
 
 Segment compile_segment(std::string_view pattern, std::string_view comp) {
@@ -87,10 +88,14 @@ Segment compile_segment(std::string_view pattern, std::string_view comp) {
 
 bool token_matches(const Token& t, char ch) {
   switch (t.kind) {
-    case Token::Kind::Literal: return t.c == ch;
-    case Token::Kind::Any: return true;
-    case Token::Kind::Class: return t.set.test(static_cast<unsigned char>(ch));
-    case Token::Kind::Star: return false;
+    case Token::Kind::Literal:
+      return t.c == ch;
+    case Token::Kind::Any:
+      return true;
+    case Token::Kind::Class:
+      return t.set.test(static_cast<unsigned char>(ch));
+    case Token::Kind::Star:
+      return false;
   }
   return false;
 }
@@ -135,7 +140,9 @@ class Components {
     }
   }
   std::size_t size() const { return n_; }
-  std::string_view operator[](std::size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
+  std::string_view operator[](std::size_t i) const {
+    return i < kInline ? inline_[i] : more_[i - kInline];
+  }
 
  private:
   void push(std::string_view c) {
@@ -288,7 +295,8 @@ IgnoreRules IgnoreRules::builtin() {
   r.add("/etc/hostname", "placed by the sandbox");
   r.add("/usr/sbin/policy-rc.d", "placed by the sandbox so packages do not start services");
   r.add("/etc/machine-id", "random per host by design (systemd-machine-id-setup)");
-  r.add("/var/lib/dbus/machine-id", "random per host by design (a copy or link of /etc/machine-id)");
+  r.add("/var/lib/dbus/machine-id",
+        "random per host by design (a copy or link of /etc/machine-id)");
   return r;
 }
 

@@ -18,8 +18,8 @@ namespace {
 using Type = ManifestEntry::Type;
 
 constexpr std::pair<Type, std::string_view> kTypeNames[] = {
-    {Type::File, "file"},         {Type::Dir, "dir"},       {Type::Symlink, "symlink"},
-    {Type::Whiteout, "whiteout"}, {Type::Fifo, "fifo"},     {Type::Socket, "socket"},
+    {Type::File, "file"},         {Type::Dir, "dir"},           {Type::Symlink, "symlink"},
+    {Type::Whiteout, "whiteout"}, {Type::Fifo, "fifo"},         {Type::Socket, "socket"},
     {Type::CharDev, "chardev"},   {Type::BlockDev, "blockdev"},
 };
 
@@ -51,7 +51,9 @@ std::string from_hex(std::string_view h) {
   return out;
 }
 
-std::string encode_value(std::string_view v) { return printable(v) ? std::string(v) : "hex:" + to_hex(v); }
+std::string encode_value(std::string_view v) {
+  return printable(v) ? std::string(v) : "hex:" + to_hex(v);
+}
 
 std::string decode_value(std::string_view v) {
   return v.starts_with("hex:") ? from_hex(v.substr(4)) : std::string(v);
@@ -76,8 +78,10 @@ std::string short_digest(std::string_view digest) {
 
 std::string describe(const ManifestEntry& e) {
   switch (e.type) {
-    case Type::Whiteout: return "removed";
-    case Type::Symlink: return "symlink -> " + e.link_target;
+    case Type::Whiteout:
+      return "removed";
+    case Type::Symlink:
+      return "symlink -> " + e.link_target;
     case Type::File:
       return fmt::format("file {:04o} {}:{} {} bytes {}", e.mode, e.uid, e.gid, e.size,
                          short_digest(e.digest));
@@ -87,14 +91,18 @@ std::string describe(const ManifestEntry& e) {
     case Type::BlockDev:
       return fmt::format("{} {}:{} {:04o} {}:{}", to_string(e.type), major(e.rdev), minor(e.rdev),
                          e.mode, e.uid, e.gid);
-    default: return fmt::format("{} {:04o} {}:{}", to_string(e.type), e.mode, e.uid, e.gid);
+    default:
+      return fmt::format("{} {:04o} {}:{}", to_string(e.type), e.mode, e.uid, e.gid);
   }
 }
 
 Manifest::Manifest(std::vector<ManifestEntry> entries) : entries_(std::move(entries)) {
-  auto not_increasing = [](const ManifestEntry& a, const ManifestEntry& b) { return !(a.path < b.path); };
+  auto not_increasing = [](const ManifestEntry& a, const ManifestEntry& b) {
+    return !(a.path < b.path);
+  };
   // Entries that come sorted (build_manifest sorts them as it collects them) are only checked.
-  if (std::adjacent_find(entries_.begin(), entries_.end(), not_increasing) == entries_.end()) return;
+  if (std::adjacent_find(entries_.begin(), entries_.end(), not_increasing) == entries_.end())
+    return;
   std::sort(entries_.begin(), entries_.end(),
             [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
   auto dup = std::adjacent_find(entries_.begin(), entries_.end(),
@@ -173,11 +181,14 @@ template <typename T>
 T integer_field(const nlohmann::json& x, const char* name, T fallback) {
   auto it = x.find(name);
   if (it == x.end()) return fallback;
-  bool fits = it->is_number_unsigned() ? std::in_range<T>(it->get<std::uint64_t>())
+  bool fits = it->is_number_unsigned()  ? std::in_range<T>(it->get<std::uint64_t>())
               : it->is_number_integer() ? std::in_range<T>(it->get<std::int64_t>())
                                         : false;
-  if (!fits) throw std::invalid_argument(std::string("manifest: ") + name + " is not an integer in range: " + it->dump());
-  return it->is_number_unsigned() ? static_cast<T>(it->get<std::uint64_t>()) : static_cast<T>(it->get<std::int64_t>());
+  if (!fits)
+    throw std::invalid_argument(std::string("manifest: ") + name +
+                                " is not an integer in range: " + it->dump());
+  return it->is_number_unsigned() ? static_cast<T>(it->get<std::uint64_t>())
+                                  : static_cast<T>(it->get<std::int64_t>());
 }
 
 unsigned mode_field(const nlohmann::json& x) {
@@ -208,7 +219,8 @@ ManifestEntry entry_from_json(const nlohmann::json& x) {
   }
   e.opaque = x.value("opaque", false);
   if (auto it = x.find("rdev"); it != x.end()) {
-    if (!it->is_array() || it->size() != 2) throw std::invalid_argument("manifest: rdev is not [major, minor]");
+    if (!it->is_array() || it->size() != 2)
+      throw std::invalid_argument("manifest: rdev is not [major, minor]");
     nlohmann::json parts = {{"major", it->at(0)}, {"minor", it->at(1)}};
     e.rdev = makedev(integer_field(parts, "major", 0u), integer_field(parts, "minor", 0u));
   }
@@ -248,9 +260,15 @@ ManifestSummary summarize(const Manifest& manifest) {
         ++s.dirs;
         if (e.opaque) ++s.opaque_dirs;
         break;
-      case Type::Symlink: ++s.symlinks; break;
-      case Type::Whiteout: ++s.whiteouts; break;
-      default: ++s.others; break;
+      case Type::Symlink:
+        ++s.symlinks;
+        break;
+      case Type::Whiteout:
+        ++s.whiteouts;
+        break;
+      default:
+        ++s.others;
+        break;
     }
   }
   return s;
@@ -258,15 +276,18 @@ ManifestSummary summarize(const Manifest& manifest) {
 
 std::string_view to_string(PathChange::Kind kind) {
   switch (kind) {
-    case PathChange::Kind::Created: return "created";
-    case PathChange::Kind::Modified: return "modified";
-    case PathChange::Kind::Removed: return "removed";
+    case PathChange::Kind::Created:
+      return "created";
+    case PathChange::Kind::Modified:
+      return "modified";
+    case PathChange::Kind::Removed:
+      return "removed";
   }
   return "unknown";
 }
 
 std::vector<PathChange> list_changes(const Manifest& upper,
-                                 const std::vector<std::filesystem::path>& lower_dirs) {
+                                     const std::vector<std::filesystem::path>& lower_dirs) {
   std::vector<PathChange> out;
   for (const auto& e : upper.entries()) {
     if (e.type == Type::Whiteout) {

@@ -211,7 +211,8 @@ class Walker {
   OpenDir* open_subdir(const Subdir& sub) {
     ManifestEntry& e = *sub.entry;
     const char* name = e.path.c_str() + e.path.rfind('/') + 1;
-    UniqueFd fd(::openat(sub.parent->fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd fd(
+        ::openat(sub.parent->fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     int err = errno;
     release(*sub.parent);
     if (!fd) throw SystemError("openat(" + host(e.path) + ", O_DIRECTORY|O_NOFOLLOW)", err);
@@ -282,7 +283,8 @@ class Walker {
 
   // Anything that is not known to be a regular file: stat it here, on the walking thread.
   // Returns the entry when it is a regular file still to be hashed.
-  ManifestEntry* inspect(OpenDir& dir, const char* name, std::string path, std::vector<Subdir>& stack) {
+  ManifestEntry* inspect(OpenDir& dir, const char* name, std::string path,
+                         std::vector<Subdir>& stack) {
     int dir_fd = dir.fd.get();
     struct stat st {};
     if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {

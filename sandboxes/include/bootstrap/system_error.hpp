@@ -15,7 +15,8 @@ class SystemError : public std::runtime_error {
   SystemError(const std::string& call, int err);
   // A message that already names the call and errno (e.g. relayed from a sandbox's child).
   struct Preformatted {};
-  SystemError(Preformatted, const std::string& message, int err) : std::runtime_error(message), errno_(err) {}
+  SystemError(Preformatted, const std::string& message, int err)
+      : std::runtime_error(message), errno_(err) {}
   int error_number() const { return errno_; }
 
  private:

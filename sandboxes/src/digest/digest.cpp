@@ -90,7 +90,8 @@ std::size_t read_chunk(int fd, char* buf, std::size_t want, off_t offset) {
 
 Digest digest_up_to(int fd, std::uint64_t limit) {
   char* buf = thread_buffer();
-  std::size_t first = read_chunk(fd, buf, static_cast<std::size_t>(std::min<std::uint64_t>(limit, kChunk)), 0);
+  std::size_t first =
+      read_chunk(fd, buf, static_cast<std::size_t>(std::min<std::uint64_t>(limit, kChunk)), 0);
   // Small files (most of a rootfs) are hashed in one shot, without a streaming state.
   if (first < kChunk || first == limit) return digest_bytes(buf, first);
   Hasher hasher;
@@ -98,7 +99,8 @@ Digest digest_up_to(int fd, std::uint64_t limit) {
   auto offset = static_cast<off_t>(first);
   std::uint64_t left = limit - first;
   while (left > 0) {
-    std::size_t n = read_chunk(fd, buf, static_cast<std::size_t>(std::min<std::uint64_t>(left, kChunk)), offset);
+    std::size_t n = read_chunk(
+        fd, buf, static_cast<std::size_t>(std::min<std::uint64_t>(left, kChunk)), offset);
     hasher.update(buf, n);
     if (n < kChunk) break;
     offset += static_cast<off_t>(n);

@@ -10,18 +10,18 @@
 namespace bootstrap::sandbox {
 
 struct AptSource {
-  std::vector<std::string> types;       // "deb", "deb-src"
+  std::vector<std::string> types;  // "deb", "deb-src"
   std::vector<std::string> uris;
   std::vector<std::string> suites;
   std::vector<std::string> components;
-  std::string signed_by;                // a keyring path, "" when none (or an inline key)
+  std::string signed_by;  // a keyring path, "" when none (or an inline key)
   std::filesystem::path file;
 };
 
 struct DebianMirrors {
-  std::string archive;             // serves the main Debian archive, e.g. http://deb.debian.org/debian
+  std::string archive;  // serves the main Debian archive, e.g. http://deb.debian.org/debian
   std::string archive_signed_by;
-  std::string security;            // serves <release>-security, "" when not configured
+  std::string security;  // serves <release>-security, "" when not configured
   std::string security_signed_by;
 };
 

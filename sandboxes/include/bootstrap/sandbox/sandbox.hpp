@@ -43,14 +43,14 @@ struct Spec {
   std::vector<Submount> submounts;
   std::vector<Bind> binds;
   std::string hostname = "bootstrap";
-  bool share_network = false;      // true: the machine's network (fetch phase); false: loopback only
+  bool share_network = false;  // true: the machine's network (fetch phase); false: loopback only
   // The private network, started early by the caller (PrivateNetwork::start()) so that it is
   // ready sooner; empty: start() makes one. Ignored with share_network.
   std::shared_ptr<PrivateNetwork> network;
-  std::vector<std::string> env;    // "KEY=VALUE", added to the clean environment
+  std::vector<std::string> env;  // "KEY=VALUE", added to the clean environment
   std::string cwd = "/";
   int pids_limit = 4096;
-  bool interactive = false;        // keep the caller's terminal as stdin/stdout/stderr
+  bool interactive = false;  // keep the caller's terminal as stdin/stdout/stderr
   // true: no PR_SET_NO_NEW_PRIVS, so setuid programs (sudo, for a login check) take their
   // owner's ids. They gain nothing root inside lacks: the same cut bounding set and the same
   // seccomp filter (loaded first, while the process may still load it without no-new-privs).
@@ -62,9 +62,9 @@ struct Spec {
 };
 
 struct Result {
-  int status = 0;     // like a shell: 0..255 exit code, 128+N for signal N
-  int signal = 0;     // the signal that killed the main process, 0 when it exited
-  std::string data;   // everything the body wrote to its result descriptor
+  int status = 0;                // like a shell: 0..255 exit code, 128+N for signal N
+  int signal = 0;                // the signal that killed the main process, 0 when it exited
+  std::string data;              // everything the body wrote to its result descriptor
   std::string describe() const;  // "exited with status 3", "killed by SIGSEGV"
 };
 
