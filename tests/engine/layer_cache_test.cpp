@@ -134,5 +134,37 @@ TEST_F(LayerCacheTest, GcCommandRemovesOldLayersAndSaysHowMuch) {
   EXPECT_FALSE(fs::exists(recent.dir));
 }
 
+// A layer restored from elsewhere (a CI cache: new inodes) is compared once with its manifest;
+// a tree that no longer matches it is not used.
+TEST_F(LayerCacheTest, ARestoredLayerIsTrustedOnlyWhileItsTreeMatchesItsManifest) {
+  fs::path upper = cache_ / "upper";
+  fs::create_directories(upper / "etc");
+  std::ofstream(upper / "etc/motd") << "hello\n";
+  CachedLayer layer = cached_layer(cache_, "step-stored");
+  store_layer(upper, layer, build_manifest(upper), nlohmann::json::object());
+  std::string why;
+  EXPECT_TRUE(layer_trusted(layer, &why)) << why;
+
+  // Restored: a copy has new inodes, so its stamp is stale and its tree is compared.
+  CachedLayer restored = cached_layer(cache_, "step-restored");
+  ASSERT_EQ(testing::run({"/bin/cp", "-a", layer.dir.string(), restored.dir.string()}).status, 0);
+  EXPECT_TRUE(layer_trusted(restored, &why)) << why;
+  EXPECT_TRUE(layer_trusted(restored, &why)) << "stamped once checked";
+
+  CachedLayer truncated = cached_layer(cache_, "step-truncated");
+  ASSERT_EQ(testing::run({"/bin/cp", "-a", layer.dir.string(), truncated.dir.string()}).status, 0);
+  std::ofstream(truncated.tree() / "etc/motd", std::ios::trunc) << "hel";
+  why.clear();
+  EXPECT_FALSE(layer_trusted(truncated, &why));
+  EXPECT_EQ(why, "its tree does not match its manifest (2 paths against 2 recorded)");
+
+  CachedLayer garbled = cached_layer(cache_, "step-garbled");
+  ASSERT_EQ(testing::run({"/bin/cp", "-a", layer.dir.string(), garbled.dir.string()}).status, 0);
+  std::ofstream(garbled.dir / "manifest.json", std::ios::trunc) << "{\"schema_version\": 1";
+  why.clear();
+  EXPECT_FALSE(layer_trusted(garbled, &why));
+  EXPECT_EQ(why.rfind("it cannot be read back: ", 0), 0u) << why;
+}
+
 }  // namespace
 }  // namespace bootstrap

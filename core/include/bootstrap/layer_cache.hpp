@@ -49,6 +49,14 @@ class LayersInUse {
   std::vector<sandbox::FileLock> locks_;
 };
 
+// A complete layer that was stored here, or whose tree still matches the manifest stored with
+// it (compared once after a restore from elsewhere, such as a CI cache: see layer_trust.cpp).
+// False for a layer that is missing or does not match, with the reason in `why`: the caller
+// removes it (remove_layer) and makes it again.
+bool layer_trusted(const CachedLayer& layer, std::string* why = nullptr);
+// Records that `layer` was stored (or checked) here.
+void stamp_layer(const CachedLayer& layer);
+
 // Removes `layer` so that it can be made again (--no-cache), once no other check has it in its
 // sandboxes (waits for them). The caller holds its LayerMakeLock.
 void remove_layer(const CachedLayer& layer);

@@ -175,6 +175,19 @@ std::string local_file_digest(const FetchFile& f) {
   return digest_fd(fd.get()).hex();
 }
 
+// A cached layer to reuse. One restored from elsewhere that no longer matches its manifest is
+// removed, saying so, and the caller makes it again (it holds the layer's LayerMakeLock).
+bool reusable(const CachedLayer& layer, const std::string& image, const CheckProgress& progress) {
+  std::string why;
+  if (layer_trusted(layer, &why)) return true;
+  if (!why.empty()) {
+    progress(image, "cached layer " + layer.dir.filename().string() + " not used: " + why +
+                        "; making it again");
+    remove_layer(layer);
+  }
+  return false;
+}
+
 }  // namespace
 
 // The fetch phase: with the machine's network, update apt's lists and download every package
@@ -222,7 +235,7 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   }
   CachedLayer layer = cached_layer(cache, "fetch-" + h.finish().hex());
   LayerMakeLock lock(layer);
-  if (layer.complete()) {
+  if (reusable(layer, image.name, progress)) {
     in_use.hold(layer);
     report.fetch_cached = true;
     progress(image.name, "fetch: reusing the prepared layer (nothing downloaded)");
@@ -485,7 +498,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     const std::string& key = keys[static_cast<std::size_t>(s.step.index)];
     CachedLayer layer = cached_layer(cache, "step-" + key);
     LayerMakeLock lock(layer);
-    if (options.use_cache && layer.complete()) {
+    if (options.use_cache && reusable(layer, image.name, progress)) {
       in_use.hold(layer);
       json outcome = json::parse(read_text(layer.dir / "outcome.json"));
       o.cached = true;

@@ -75,6 +75,8 @@ void store_layer(const fs::path& upper, const CachedLayer& layer, const Manifest
     fs::remove_all(tmp);
     if (err != ENOTEMPTY && err != EEXIST)
       throw SystemError("rename(\"" + tmp.string() + "\")", err);
+  } else {
+    stamp_layer(layer);
   }
   fs::create_directories(upper);  // the scratch keeps its shape for removal
 }

@@ -114,7 +114,8 @@ std::vector<fs::path> LayerStack::lowers() const {
 void LayerStack::squash(const std::string& chain_key) {
   CachedLayer layer = cached_layer(cache_root_, "squash-" + chain_key);
   LayerMakeLock lock(layer);
-  if (!use_cache_ && fs::exists(layer.dir)) remove_layer(layer);
+  // A squashed layer keeps no manifest of its own: one restored from elsewhere is made again.
+  if ((!use_cache_ || !layer_trusted(layer)) && fs::exists(layer.dir)) remove_layer(layer);
   if (!layer.complete()) {
     sandbox::Scratch scratch(cache_root_);
     if (!base_.empty()) lay_over(base_, scratch.upper());
