@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "support/run.hpp"
@@ -46,6 +47,20 @@ class LayerCacheTest : public ::testing::Test {
 
   fs::path cache_;
 };
+
+TEST_F(LayerCacheTest, RunBsLayersAndSquashedPrefixesArePrunedToo) {
+  CachedLayer b = make_layer("b-old", 20 * 24h);
+  CachedLayer squash = make_layer("squash-old", 20 * 24h);
+  CachedLayer recent = make_layer("b-recent", 2 * 24h);
+
+  auto pruned = names(prune_layers(cache_, kFortnight));
+
+  std::sort(pruned.begin(), pruned.end());
+  EXPECT_EQ(pruned, (std::vector<std::string>{"b-old", "squash-old"}));
+  EXPECT_FALSE(fs::exists(b.dir));
+  EXPECT_FALSE(fs::exists(squash.dir));
+  EXPECT_TRUE(recent.complete());
+}
 
 TEST_F(LayerCacheTest, PrunesOnlyLayersUnusedForLongerThanTheLimit) {
   CachedLayer old_step = make_layer("step-old", 20 * 24h, 4096);

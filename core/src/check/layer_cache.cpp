@@ -32,7 +32,9 @@ fs::path sibling(const CachedLayer& layer, const char* suffix) {
 }
 
 bool is_layer_name(const std::string& name) {
-  return name.rfind("step-", 0) == 0 || name.rfind("fetch-", 0) == 0;
+  for (const char* kind : {"step-", "fetch-", "b-", "squash-"})
+    if (name.rfind(kind, 0) == 0) return true;
+  return false;
 }
 
 }  // namespace
