@@ -178,6 +178,7 @@ bool activate(ConfiguredBaseline& baseline, const Target& target, const ChangePl
 int apply_for_real(ConfiguredBaseline& baseline, const ForRealOptions& opts,
                    const GlobalOptions& global) {
   Console console = global.console();
+  require_root("apply --for-real");
   std::optional<Target> target = open_target(opts.root, console);
   if (!target) return kExitUsage;
   if (!record_gate(baseline, *target, opts, console)) return kExitUsage;

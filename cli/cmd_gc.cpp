@@ -30,6 +30,9 @@ void add_gc_command(CLI::App& app, Action& action) {
   cmd->callback([&action, days, all] {
     action = [days, all](const GlobalOptions& g) {
       Console console = g.console();
+      // Rootless, what sandboxes wrote belongs to the user's subordinate ids: removed from
+      // inside the user namespace, where those are the user's.
+      sandbox::enter_user_namespace(sandbox::Mapping::CallerIsEnough);
       std::filesystem::path cache = sandbox_cli::cache_root(g);
       auto removed = sandbox::collect_garbage(cache);
       for (const auto& p : removed) console.out(p.string());

@@ -20,6 +20,7 @@ struct PlanOptions {
 int plan_command(const PlanOptions& opts, const GlobalOptions& global) {
   Console console = global.console();
   ConfiguredBaseline configured = load_configured(global, opts.baseline);
+  require_root("plan");
   std::optional<Target> target = open_target(opts.root, console);
   if (!target) return kExitUsage;
   CheckOptions options;

@@ -58,6 +58,7 @@ void add_rollback_command(CLI::App& app, Action& action) {
   cmd->callback([&action, id, root] {
     action = [id, root](const GlobalOptions& global) {
       Console console = global.console();
+      require_root("rollback");
       std::optional<Target> target = open_target(*root, console);
       if (!target) return kExitUsage;
       std::string chosen = choose(Journal::list(*target->tree), *id, console);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <ctime>
@@ -14,6 +15,7 @@
 #include "bootstrap/journal.hpp"
 #include "bootstrap/manifest.hpp"
 #include "bootstrap/plan_report.hpp"
+#include "bootstrap/system_error.hpp"
 
 namespace bootstrap::cli {
 namespace fs = std::filesystem;
@@ -94,6 +96,13 @@ void print_filesystems(Console& console, const ChangePlan& plan) {
 }
 
 }  // namespace
+
+void require_root(const std::string& what) {
+  if (::geteuid() != 0)
+    throw EnvironmentError(what +
+                           " changes a host as root and must run as root (sudo); checking a "
+                           "baseline needs no root: bootstrap check");
+}
 
 std::optional<Target> open_target(const std::string& root_option, Console& console) {
   fs::path root = root_option.empty() ? fs::path("/") : fs::canonical(root_option);

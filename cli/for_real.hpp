@@ -27,6 +27,10 @@ struct Target {
 // The target --root names ("" : this machine's /). Says why and returns nullopt when it is not a
 // Debian root or another bootstrap works on it; rolls back (and says so) what a crash left
 // half committed before anything else.
+// Refuses (EnvironmentError, exit 3) unless bootstrap runs as root: `what` (apply --for-real,
+// plan, rollback) changes a host's files as their owners, which no user namespace can.
+void require_root(const std::string& what);
+
 std::optional<Target> open_target(const std::string& root, Console& console);
 
 // The plan of committing `prepared`'s change set to `target`.

@@ -2,6 +2,7 @@
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 #include "commands.hpp"
 
@@ -20,6 +21,7 @@ ConfiguredBaseline load_configured(const GlobalOptions& global, const std::strin
 }
 
 std::filesystem::path sandbox_cache(const GlobalOptions& global) {
+  sandbox::enter_user_namespace(sandbox::Mapping::Full);  // not root: see user_namespace.hpp
   if (std::string why = sandbox::why_sandboxes_cannot_run(); !why.empty())
     throw EnvironmentError("cannot run sandboxes: " + why);
   std::filesystem::path cache = global.cache_dir.empty() ? sandbox::default_cache_root()

@@ -15,6 +15,7 @@
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/sandbox/tree.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 #include "commands.hpp"
 
@@ -24,7 +25,10 @@ inline std::filesystem::path cache_root(const GlobalOptions& g) {
   return g.cache_dir.empty() ? sandbox::default_cache_root() : std::filesystem::path(g.cache_dir);
 }
 
-inline void require_sandboxes() {
+// Refuses (EnvironmentError, exit 3) when this machine cannot run sandboxes; not root, enters
+// the user's own user namespace first (see user_namespace.hpp), as the whole command runs there.
+inline void require_sandboxes(sandbox::Mapping need = sandbox::Mapping::Full) {
+  sandbox::enter_user_namespace(need);
   std::string why = sandbox::why_sandboxes_cannot_run();
   if (!why.empty()) throw EnvironmentError("cannot run sandboxes here: " + why);
 }
@@ -54,7 +58,8 @@ struct RunOptions {
 // Runs `o.command` in a sandbox of `o.image`; returns its exit status like a shell would.
 inline int run_in_sandbox(const GlobalOptions& g, const RunOptions& o) {
   Console console = g.console();
-  require_sandboxes();
+  // The host image is this machine's own files, read-only: the caller alone will do.
+  require_sandboxes(o.image == "host" ? sandbox::Mapping::CallerIsEnough : sandbox::Mapping::Full);
   // The largest single cost of a start, made while the image is looked up and pid 1 mounts.
   std::shared_ptr<sandbox::PrivateNetwork> network;
   if (!o.network) network = sandbox::PrivateNetwork::start();

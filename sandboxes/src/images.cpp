@@ -38,6 +38,7 @@
 #include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/sandbox/lock.hpp"
 #include "bootstrap/sandbox/tree.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 #include "bootstrap/unique_fd.hpp"
 
@@ -218,12 +219,12 @@ std::string unique_suffix() {
 }  // namespace
 
 fs::path default_cache_root() {
-  if (geteuid() == 0) return "/var/cache/bootstrap";
+  if (invoking_uid() == 0) return "/var/cache/bootstrap";
   if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0')
     return fs::path(xdg) / "bootstrap";
   if (const char* home = getenv("HOME"); home != nullptr && *home != '\0')
     return fs::path(home) / ".cache/bootstrap";
-  return "/tmp/bootstrap-cache-" + std::to_string(geteuid());
+  return "/tmp/bootstrap-cache-" + std::to_string(invoking_uid());
 }
 
 ImageStore::ImageStore(fs::path cache_root) : root_(std::move(cache_root)) {}

@@ -1,6 +1,7 @@
 // The overlay root: lowers = [sandbox layer] + caller's layers + image, upper = what changes.
 // Mounted with metacopy, redirect_dir, index and xino off so an upper layer is self-contained:
-// plain files, whiteouts as char 0/0, opaque dirs as trusted.overlay.opaque="y".
+// plain files, whiteouts as char 0/0, opaque dirs as trusted.overlay.opaque="y" (rootless:
+// user.overlay.opaque, with `userxattr`).
 //
 // The sandbox layer is a tiny read-only top layer on the staging tmpfs holding /etc/resolv.conf,
 // /etc/hostname and /usr/sbin/policy-rc.d: they exist in the merged view without a mount point
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "bootstrap/sandbox/sandbox.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 #include "steps.hpp"
 
@@ -143,8 +145,11 @@ void mount_overlay_in_child(const std::string& target, const std::vector<std::st
                             const std::string& upper, const std::string& work) {
   std::string opts = "lowerdir=";
   for (std::size_t i = 0; i < lowers.size(); ++i) opts += (i ? ":" : "") + lowers[i];
-  opts += ",upperdir=" + upper + ",workdir=" + work +
-          ",metacopy=off,redirect_dir=off,index=off,xino=off";
+  opts += ",upperdir=" + upper + ",workdir=" + work;
+  // Rootless, overlay keeps its marks in user.overlay.* and may not follow redirects (which
+  // need trusted.*); nothing here makes any.
+  opts += rootless() ? ",userxattr,metacopy=off,redirect_dir=nofollow,index=off,xino=off"
+                     : ",metacopy=off,redirect_dir=off,index=off,xino=off";
   // nodev: a device node made in the root (CAP_MKNOD is kept for dpkg) opens nothing.
   if (mount("overlay", target.c_str(), "overlay", MS_NODEV, opts.c_str()) != 0)
     throw SystemError("mount(\"overlay\", \"" + target + "\", \"overlay\", \"" + opts + "\")",
@@ -260,7 +265,7 @@ void scrub_upper(int upper, const std::vector<int>& lower_fds,
           lower->st_gid != ps_st.st_gid)
         break;
       char v;
-      if (fgetxattr(p.get(), "trusted.overlay.opaque", &v, 1) >= 0) break;
+      if (fgetxattr(p.get(), overlay_opaque_xattr(), &v, 1) >= 0) break;
       if (unlinkat(upper, it->c_str(), AT_REMOVEDIR) != 0) break;  // not empty: a real change
     }
   }

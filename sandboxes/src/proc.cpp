@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <string>
 
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 #include "steps.hpp"
 
@@ -51,10 +52,24 @@ void mount_proc_in_child(int root, int pids_limit) {
   // keys (keyctl is denied anyway); every mount here costs start and teardown time.
 }
 
-void mount_sys_in_child(int root) {
+void mount_sys_in_child(int root, bool own_network) {
   UniqueFd target = fixed_mount_point_in_root(root, "sys");
-  mount_at("sysfs", target.get(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "",
-           "/sys");
+  if (own_network || !rootless()) {
+    mount_at("sysfs", target.get(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "",
+             "/sys");
+    return;
+  }
+  // A user namespace may mount sysfs only for a network namespace it owns; with the host's
+  // network, the host's /sys is bound instead, read-only all the way down.
+  UniqueFd tree(open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (!tree) throw SystemError("open_tree(\"/sys\", OPEN_TREE_CLONE|AT_RECURSIVE)", errno);
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+    throw SystemError("mount_setattr(\"/sys\", RDONLY|NOSUID|NODEV|NOEXEC, AT_RECURSIVE)", errno);
+  if (move_mount(tree.get(), "", target.get(), "",
+                 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    throw SystemError("move_mount(\"/sys\")", errno);
 }
 
 void mount_tmpfs_dirs_in_child(int root) {

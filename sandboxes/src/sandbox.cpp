@@ -36,6 +36,7 @@
 
 #include "bootstrap/sandbox/interrupt.hpp"
 #include "bootstrap/sandbox/network.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 #include "child_stack.hpp"
 #include "raw_syscall.hpp"
@@ -64,8 +65,9 @@ struct Plan {
   std::function<int(int)> body;
   int result_w = -1;
   int status_w = -1;
-  sigset_t caller_signals{};   // the caller's signal mask; blocked entirely in pid 1
-  bool shares_memory = false;  // pid 1 runs in the caller's memory (see the top of this file)
+  sigset_t caller_signals{};    // the caller's signal mask; blocked entirely in pid 1
+  bool shares_memory = false;   // pid 1 runs in the caller's memory (see the top of this file)
+  bool bind_host_root = false;  // rootless with the host image: see host_root.cpp
 };
 
 constexpr std::size_t kChildStack = 256 * 1024;  // pid 1's and the main process's
@@ -178,6 +180,25 @@ pid_t spawn_main_process(Plan& plan) {
   return pid;
 }
 
+// The root as an overlay of the layers (the sandbox layer first when the upper is kept).
+void mount_layers_in_child(const Plan& plan, int stage, const std::vector<int>& lower_fds,
+                           int upper_fd, int work_fd) {
+  std::vector<std::string> layers;
+  if (!plan.tmpfs_upper) layers.push_back(std::string(kStaging) + "/layer");
+  for (std::size_t i = 0; i < lower_fds.size(); ++i) {
+    if (!plan.wrap[i]) {
+      layers.push_back(fd_path(lower_fds[i]));
+      continue;
+    }
+    // overlayfs refuses a layer inside another one on the same filesystem ("/" of the host
+    // image holds the cache).
+    layers.push_back(wrapped_lower_in_child(stage, "wrap" + std::to_string(i), lower_fds[i]));
+  }
+  std::string upper = plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(upper_fd);
+  std::string work = plan.tmpfs_upper ? std::string(kStaging) + "/work" : fd_path(work_fd);
+  mount_overlay_in_child(std::string(kStaging) + "/root", layers, upper, work);
+}
+
 // pid 1 of the new namespaces: builds the root, starts the main process, then reaps.
 [[noreturn]] void init_in_child(Plan& plan) {
   const Spec& spec = *plan.spec;
@@ -225,25 +246,15 @@ pid_t spawn_main_process(Plan& plan) {
     UniqueFd files(openat(stage.get(), files_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     make_sandbox_layer_in_child(files.get(), lower_fds, plan.files);
 
-    std::vector<std::string> layers;
-    if (!plan.tmpfs_upper) layers.push_back(std::string(kStaging) + "/layer");
-    for (std::size_t i = 0; i < lower_fds.size(); ++i) {
-      if (!plan.wrap[i]) {
-        layers.push_back(fd_path(lower_fds[i]));
-        continue;
-      }
-      // overlayfs refuses a layer inside another one on the same filesystem ("/" of the host
-      // image holds the cache).
-      layers.push_back(
-          wrapped_lower_in_child(stage.get(), "wrap" + std::to_string(i), lower_fds[i]));
+    if (plan.bind_host_root) {
+      UniqueFd at = open_dir(std::string(kStaging) + "/root", O_PATH, "the sandbox root");
+      bind_host_root_in_child(at.get(), files.get(), plan.files);
+    } else {
+      mount_layers_in_child(plan, stage.get(), lower_fds, upper_fd.get(), work_fd.get());
     }
-    std::string upper =
-        plan.tmpfs_upper ? std::string(kStaging) + "/upper" : fd_path(upper_fd.get());
-    std::string work = plan.tmpfs_upper ? std::string(kStaging) + "/work" : fd_path(work_fd.get());
-    mount_overlay_in_child(std::string(kStaging) + "/root", layers, upper, work);
 
     UniqueFd root = open_dir(std::string(kStaging) + "/root", O_RDONLY, "overlay root");
-    for (std::size_t i = 0; i < spec.submounts.size(); ++i)
+    for (std::size_t i = 0; i < spec.submounts.size() && !plan.bind_host_root; ++i)
       mount_submount_in_child(root.get(), stage.get(), i, lower_fds, spec.submounts[i]);
     mount_dev_in_child(root.get());
     mount_proc_in_child(root.get(), spec.pids_limit);
@@ -252,7 +263,7 @@ pid_t spawn_main_process(Plan& plan) {
       UniqueFd network = receive_network_namespace_in_child(plan.network_end);
       enter_network_namespace_in_child(network.get());
     }
-    mount_sys_in_child(root.get());
+    mount_sys_in_child(root.get(), plan.network_end >= 0);
     mount_tmpfs_dirs_in_child(root.get());
     for (std::size_t i = 0; i < spec.binds.size(); ++i) {
       UniqueFd target =
@@ -333,6 +344,14 @@ void start_sandbox(Started& st, const Spec& spec, std::function<int(int)> body,
     plan.work = open_dir(spec.work, O_PATH, "work dir");
     plan.tmpfs_upper = false;
   }
+  std::error_code same;
+  plan.bind_host_root = rootless() && spec.lowers.size() == 1 &&
+                        std::filesystem::equivalent(spec.lowers[0], "/", same);
+  if (plan.bind_host_root && !spec.upper.empty())
+    throw EnvironmentError(
+        "rootless, the host image is read-only (a user namespace may not lay an overlay over / "
+        "while filesystems are mounted under it): keeping changes, check and apply need a "
+        "debian:<release> image, or root");
   plan.wrap = lowers_containing_layers(plan.lower_fds, plan.upper.get(), plan.work.get());
   for (const Bind& b : spec.binds) {
     int fd = open(b.source.c_str(), O_PATH | O_CLOEXEC);
@@ -540,7 +559,7 @@ std::string Result::describe() const {
 
 std::string why_sandboxes_cannot_run() {
   if (geteuid() != 0)
-    return "sandboxes need root (CAP_SYS_ADMIN for mount, pid and network namespaces); run as root";
+    return "sandboxes need root, or a user namespace of the user's own (enter_user_namespace)";
   // One read(2): this runs before every sandbox command, whose start is counted in milliseconds.
   std::string filesystems(8192, '\0');
   ssize_t n = -1;

@@ -64,6 +64,11 @@ void mount_overlay_in_child(const std::string& target, const std::vector<std::st
                             const std::string& upper, const std::string& work);
 // The staging tmpfs every sandbox mounts in its own mount namespace, and works in.
 inline constexpr const char* kStagingDir = "/tmp";
+
+// --- host_root.cpp ----------------------------------------------------------------------------
+// Rootless, the host image: the host's / bound read-only (recursively) at `mountpoint`, with the
+// sandbox files from `files_dir` bound over the host's.
+void bind_host_root_in_child(int mountpoint, int files_dir, const std::vector<SandboxFile>& files);
 // A lower that contains another layer, seen through a read-only overlay of its own at
 // staging/`name` (on another superblock, it no longer contains anything); returns its path.
 std::string wrapped_lower_in_child(int stage, const std::string& name, int lower_fd);
@@ -78,7 +83,7 @@ void scrub_upper(int upper, const std::vector<int>& lower_fds,
 // --- dev.cpp, proc.cpp ---------------------------------------------------------------------
 void mount_dev_in_child(int root);
 void mount_proc_in_child(int root, int pids_limit);
-void mount_sys_in_child(int root);
+void mount_sys_in_child(int root, bool own_network);
 void mount_tmpfs_dirs_in_child(int root);
 
 // --- pivot.cpp ------------------------------------------------------------------------------

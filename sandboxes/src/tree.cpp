@@ -78,7 +78,11 @@ void empty_dir(int dir_fd, dev_t dev, const std::string& where) {
 bool skipped_xattr(const std::string& name) {
   // Overlay's bookkeeping points into the layers of the mount that wrote it; only "opaque"
   // is part of what a layer means.
-  return name.rfind("trusted.overlay.", 0) == 0 && name != "trusted.overlay.opaque";
+  for (const char* prefix : {"trusted.overlay.", "user.overlay."}) {
+    std::string p = prefix;
+    if (name.rfind(p, 0) == 0) return name != p + "opaque";
+  }
+  return false;
 }
 
 void copy_xattrs(int src, int dst, const std::string& where) {

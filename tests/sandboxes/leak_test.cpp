@@ -152,11 +152,19 @@ TEST(Leaks, KilledBootstrapThenGcLeavesNothingBehind) {
   const std::string mounts = host_mounts();
   const std::string marker = "1000.4343";
   fs::path keep = cache.root / "kept";
+  // Rootless, the host image is read-only: the user's bookworm image (as host_spec) keeps changes.
+  std::string image = "host";
+  if (rootless()) {
+    image = "debian:bookworm";
+    fs::create_directories(cache.root / "images");
+    fs::create_directory_symlink(fs::path(host_spec().lowers.back()).parent_path(),
+                                 cache.root / "images/debian-bookworm");
+  }
   pid_t bootstrap = fork();
   if (bootstrap == 0) {
     execl(BOOTSTRAP_BINARY, "bootstrap", "--cache-dir", cache.root.c_str(), "run", "--keep-changes",
-          keep.c_str(), "host", "--", "sh", "-c", ("echo x > /etc/motd; sleep " + marker).c_str(),
-          nullptr);
+          keep.c_str(), image.c_str(), "--", "sh", "-c",
+          ("echo x > /etc/motd; sleep " + marker).c_str(), nullptr);
     _exit(127);
   }
   struct Reap {

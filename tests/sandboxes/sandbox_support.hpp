@@ -12,7 +12,9 @@
 #include <sstream>
 #include <string>
 
+#include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 
 namespace bootstrap::testing {
 
@@ -46,10 +48,17 @@ inline std::set<pid_t> my_children() {
   return out;
 }
 
-// A sandbox of this machine's root with a throwaway (tmpfs) upper.
+// A sandbox of this machine's root with a throwaway (tmpfs) upper. Rootless, where the host's
+// root can only be bound read-only (host_root.cpp), the user's debian:bookworm image stands in
+// for it (built on first use), so the same tests still write, stack layers and make setuid files.
 inline sandbox::Spec host_spec() {
   sandbox::Spec spec;
   spec.lowers = {"/"};
+  if (sandbox::rootless()) {
+    static const std::filesystem::path image =
+        sandbox::ImageStore(sandbox::default_cache_root()).get("debian:bookworm").root;
+    spec.lowers = {image};
+  }
   return spec;
 }
 

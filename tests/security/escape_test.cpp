@@ -356,9 +356,13 @@ TEST_F(Escape, SysrqTriggerAndProcSysAreReadOnly) {
   } else {
     EXPECT_EQ(sysrq, ENOENT) << "this kernel has no sysrq";
   }
-  EXPECT_EQ(errno_inside([] { return fails(open("/proc/sys/vm/drop_caches", O_WRONLY)); }), EROFS);
+  // Rootless, the knobs belong to the real root, which is not mapped: their mode refuses the
+  // open (EACCES) before the read-only mount would.
+  int refused = rootless() ? EACCES : EROFS;
+  EXPECT_EQ(errno_inside([] { return fails(open("/proc/sys/vm/drop_caches", O_WRONLY)); }),
+            refused);
   EXPECT_EQ(errno_inside([] { return fails(open("/proc/sys/kernel/core_pattern", O_WRONLY)); }),
-            EROFS);
+            refused);
   EXPECT_EQ(read_text("/proc/sys/kernel/hostname"), hostname_knob);
 }
 
@@ -434,7 +438,7 @@ TEST_F(Escape, SymlinksPlantedInALayerStayInside) {
   fs::create_symlink("../../../../../../.." + target, layer / "etc/hostname");
   fs::create_symlink("/dev/shm", layer / "srv/cache");  // a bind target through a symlink
   Spec spec = host_spec();
-  spec.lowers = {layer, "/"};
+  spec.lowers.insert(spec.lowers.begin(), layer);
   spec.binds = {{"/usr/share/doc", "/srv/cache/docs", true}};
   Result r = run_body(spec, [](int fd) {
     write_all(fd, read_text("/etc/hostname") + read_text("/etc/resolv.conf").substr(0, 0));
@@ -452,7 +456,7 @@ TEST_F(Escape, ASymlinkedMountPointInALayerIsRefused) {
   fs::path layer = mkdtemp(tmpl);
   fs::create_symlink("/etc", layer / "run");  // would hide /etc under the /run tmpfs
   Spec spec = host_spec();
-  spec.lowers = {layer, "/"};
+  spec.lowers.insert(spec.lowers.begin(), layer);
   EXPECT_THROW(Sandbox::start(spec, {"true"}), SystemError);
   fs::remove_all(layer);
   EXPECT_FALSE(fs::exists("/etc/lock"));

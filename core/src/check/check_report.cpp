@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bootstrap/iso_time.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 
 namespace bootstrap {
 namespace fs = std::filesystem;
@@ -341,7 +342,7 @@ std::string check_junit(const ConfiguredBaseline& baseline,
 }
 
 fs::path default_state_dir() {
-  if (geteuid() == 0) return "/var/lib/bootstrap";
+  if (sandbox::invoking_uid() == 0) return "/var/lib/bootstrap";
   if (const char* s = std::getenv("XDG_STATE_HOME"); s != nullptr && *s != '\0')
     return fs::path(s) / "bootstrap";
   const char* home = std::getenv("HOME");

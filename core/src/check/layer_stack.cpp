@@ -9,6 +9,7 @@
 
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/sandbox/tree.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 
 namespace bootstrap {
@@ -18,7 +19,8 @@ namespace {
 
 bool opaque(const fs::path& dir) {
   char v = 0;
-  return ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", &v, 1) == 1 && v == 'y';
+  return ::lgetxattr(dir.c_str(), bootstrap::sandbox::overlay_opaque_xattr(), &v, 1) == 1 &&
+         v == 'y';
 }
 
 void copy_xattrs(const fs::path& from, const fs::path& to) {
