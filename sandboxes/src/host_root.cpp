@@ -16,17 +16,22 @@
 
 namespace bootstrap::sandbox {
 
-void bind_host_root_in_child(int mountpoint, int files_dir, const std::vector<SandboxFile>& files) {
+void bind_host_root_in_child(const std::string& at, int files_dir,
+                             const std::vector<SandboxFile>& files) {
+  UniqueFd mountpoint(open(at.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!mountpoint) throw SystemError("open(\"" + at + "\")", errno);
   UniqueFd tree(open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
   if (!tree) throw SystemError("open_tree(\"/\", OPEN_TREE_CLONE|AT_RECURSIVE)", errno);
   mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV;
   if (mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
     throw SystemError("mount_setattr(\"/\", RDONLY|NODEV, AT_RECURSIVE)", errno);
-  if (move_mount(tree.get(), "", mountpoint, "",
+  if (move_mount(tree.get(), "", mountpoint.get(), "",
                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
     throw SystemError("move_mount(\"/\", the sandbox root)", errno);
-  UniqueFd root(openat(mountpoint, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  // By path again: the descriptor above is the directory under the new mount.
+  UniqueFd root(open(at.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) throw SystemError("open(\"" + at + "\")", errno);
   for (const SandboxFile& f : files) {
     int source = openat(files_dir, f.path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (source < 0) continue;  // left out of the layer: its parent is not a plain directory

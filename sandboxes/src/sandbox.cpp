@@ -247,8 +247,7 @@ void mount_layers_in_child(const Plan& plan, int stage, const std::vector<int>& 
     make_sandbox_layer_in_child(files.get(), lower_fds, plan.files);
 
     if (plan.bind_host_root) {
-      UniqueFd at = open_dir(std::string(kStaging) + "/root", O_PATH, "the sandbox root");
-      bind_host_root_in_child(at.get(), files.get(), plan.files);
+      bind_host_root_in_child(std::string(kStaging) + "/root", files.get(), plan.files);
     } else {
       mount_layers_in_child(plan, stage.get(), lower_fds, upper_fd.get(), work_fd.get());
     }

@@ -66,9 +66,10 @@ void mount_overlay_in_child(const std::string& target, const std::vector<std::st
 inline constexpr const char* kStagingDir = "/tmp";
 
 // --- host_root.cpp ----------------------------------------------------------------------------
-// Rootless, the host image: the host's / bound read-only (recursively) at `mountpoint`, with the
-// sandbox files from `files_dir` bound over the host's.
-void bind_host_root_in_child(int mountpoint, int files_dir, const std::vector<SandboxFile>& files);
+// Rootless, the host image: the host's / bound read-only (recursively) at the path `mountpoint`,
+// with the sandbox files from `files_dir` bound over the host's.
+void bind_host_root_in_child(const std::string& mountpoint, int files_dir,
+                             const std::vector<SandboxFile>& files);
 // A lower that contains another layer, seen through a read-only overlay of its own at
 // staging/`name` (on another superblock, it no longer contains anything); returns its path.
 std::string wrapped_lower_in_child(int stage, const std::string& name, int lower_fd);

@@ -231,7 +231,7 @@ void map_caller_only(uid_t uid, gid_t gid) {
   write_proc_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1\n");
 }
 
-std::string read_knob(const char* path) {
+std::string read_knob(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::string value;
   in >> value;
@@ -298,14 +298,14 @@ const char* overlay_opaque_xattr() {
   return rootless() ? "user.overlay.opaque" : "trusted.overlay.opaque";
 }
 
-std::string why_user_namespaces_are_refused() {
-  if (read_knob("/proc/sys/user/max_user_namespaces") == "0")
+std::string why_user_namespaces_are_refused(const std::filesystem::path& proc_sys) {
+  if (read_knob(proc_sys / "user/max_user_namespaces") == "0")
     return "user namespaces are disabled: user.max_user_namespaces = 0 (as root: sysctl -w "
            "user.max_user_namespaces=15000)";
-  if (read_knob("/proc/sys/kernel/unprivileged_userns_clone") == "0")
+  if (read_knob(proc_sys / "kernel/unprivileged_userns_clone") == "0")
     return "this kernel refuses user namespaces to users: kernel.unprivileged_userns_clone = 0 "
            "(as root: sysctl -w kernel.unprivileged_userns_clone=1)";
-  if (read_knob("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1")
+  if (read_knob(proc_sys / "kernel/apparmor_restrict_unprivileged_userns") == "1")
     return "AppArmor restricts unprivileged user namespaces: "
            "kernel.apparmor_restrict_unprivileged_userns = 1 (as root: sysctl -w "
            "kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for bootstrap "

@@ -55,7 +55,7 @@ const char* overlay_opaque_xattr();
 
 // Why this kernel or distribution refuses an unprivileged user namespace ("" when nothing
 // says so): user.max_user_namespaces = 0, kernel.unprivileged_userns_clone = 0, AppArmor's
-// kernel.apparmor_restrict_unprivileged_userns = 1.
-std::string why_user_namespaces_are_refused();
+// kernel.apparmor_restrict_unprivileged_userns = 1. `proc_sys` is where those are read.
+std::string why_user_namespaces_are_refused(const std::filesystem::path& proc_sys = "/proc/sys");
 
 }  // namespace bootstrap::sandbox
