@@ -4,6 +4,9 @@
 # overlay against a `cp -a` copy of the tree. Prints medians and ratios to bubblewrap.
 #
 #   bench/sandbox_start.sh [BOOTSTRAP] [RUNS]      (as root; needs hyperfine, bwrap, jq-free)
+#
+# With BOOTSTRAP_ROOTLESS_USER=NAME (a user with /etc/subuid ranges), also rootless: as that
+# user, `bootstrap run` on the user's own bookworm image beside bwrap on the same tree.
 set -eu
 
 BOOTSTRAP=${1:-build/dev/bin/bootstrap}
@@ -53,6 +56,28 @@ hyperfine -N --warmup 2 --runs "$((RUNS / 10))" --export-json "$OUT/writable.jso
   -n "cp -a + bwrap + rm -rf" "sh -c 'cp -a $ROOT $COPY && bwrap --unshare-all --bind $COPY / --proc /proc --dev /dev --tmpfs /tmp sh -c \"echo x > /etc/motd\" && rm -rf $COPY'" \
   >/dev/null 2>&1
 
+# Rootless, as the same user: bootstrap enters the user's namespace (newuidmap + newgidmap),
+# bwrap maps the user alone; both on the user's bookworm image.
+if [ -n "${BOOTSTRAP_ROOTLESS_USER:-}" ]; then
+  user=$BOOTSTRAP_ROOTLESS_USER
+  home=$(getent passwd "$user" | cut -d: -f6)
+  as_user() { (cd "$home" && setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups env -i PATH=/usr/bin:/bin HOME="$home" "$@"); }
+  as_user "$(realpath "$BOOTSTRAP")" image build "$IMAGE" >/dev/null
+  UROOT=$home/.cache/bootstrap/images/debian-bookworm/root
+  chmod 777 "$OUT"
+  echo "== rootless, as $user: start + teardown of /bin/true on $UROOT" >&2
+  round=0
+  while [ "$round" -lt "$ROUNDS" ]; do
+    set -- -n "bootstrap run (rootless)" "$(realpath "$BOOTSTRAP") run $IMAGE -- /bin/true" \
+      -n "bwrap rootless" "bwrap --unshare-all --ro-bind $UROOT / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
+    if [ $((round % 2)) = 1 ]; then
+      set -- "$4" "$5" "$6" "$1" "$2" "$3"
+    fi
+    as_user hyperfine -N --warmup 10 --runs "$((RUNS / ROUNDS))" --export-json "$OUT/rootless-$round.json" "$@" >/dev/null 2>&1
+    round=$((round + 1))
+  done
+fi
+
 python3 - "$OUT" <<'PY'
 import glob, json, statistics, sys
 # CPU is hyperfine's mean user + system time of the command and the children it waited for:
@@ -73,5 +98,8 @@ def table(paths, ref):
     print()
 table(sorted(glob.glob(sys.argv[1] + "/start-*.json")), "bwrap --unshare-all")
 table([sys.argv[1] + "/writable.json"], "cp -a + bwrap + rm -rf")
+rootless = sorted(glob.glob(sys.argv[1] + "/rootless-*.json"))
+if rootless:
+    table(rootless, "bwrap rootless")
 PY
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -1,6 +1,6 @@
 // Entering the rootless user namespace (see bootstrap/sandbox/user_namespace.hpp). The process
 // unshares CLONE_NEWUSER itself, so it stays the one the user started (its pid, its signals,
-// its exit status); a helper forked just before, still outside, writes the maps with
+// its exit status); two helpers forked just before, still outside, write the maps with
 // newuidmap/newgidmap (setuid root: they check the ranges against /etc/subuid), since a process
 // may only map its own uid into a namespace by itself. Children of this process (check --jobs
 // runs the engine again) inherit the namespace; BOOTSTRAP_INVOKING_UID tells them whose it is.
@@ -127,30 +127,6 @@ void write_proc_file(const char* path, const std::string& text) {
     throw SystemError(std::string("write(\"") + path + "\", \"" + text + "\")", errno);
 }
 
-// Runs argv, waits; its exit status, its output appended to `output`.
-int run_mapper(const std::vector<std::string>& argv, std::string& output) {
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return 127;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(out[1], 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  close(out[1]);
-  char buf[512];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) output.append(buf, n);
-  close(out[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 std::vector<std::string> map_command(const char* program, pid_t pid, unsigned long own,
                                      const IdRange& range) {
   return {program,
@@ -163,60 +139,74 @@ std::vector<std::string> map_command(const char* program, pid_t pid, unsigned lo
           std::to_string(kIdsNeeded)};
 }
 
-// The helper, outside: waits for the unshare, maps, reports through its exit status and pipe.
-[[noreturn]] void helper(int go, int report, pid_t target, uid_t uid, gid_t gid,
-                         const IdRange& uids, const IdRange& gids) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  char c = 0;
-  if (read(go, &c, 1) != 1 || c != 'u') _exit(0);  // the unshare failed: nothing to map
-  std::string output;
-  std::vector<std::string> u = map_command("newuidmap", target, uid, uids);
-  std::vector<std::string> g = map_command("newgidmap", target, gid, gids);
-  const std::vector<std::string>* running = &u;
-  int rc = run_mapper(u, output);
-  if (rc == 0) {
-    running = &g;
-    rc = run_mapper(g, output);
-  }
-  if (rc != 0) {
-    std::string argv;
-    for (const auto& a : *running) argv += (argv.empty() ? "" : " ") + a;
-    std::string text = argv + " exited with status " + std::to_string(rc) + ": " + output;
-    (void)!write(report, text.data(), text.size());
-  }
-  _exit(rc == 0 ? 0 : 1);
-}
-
-void map_through_helper(uid_t uid, gid_t gid, const IdRange& uids, const IdRange& gids) {
-  int go[2], report[2];
-  if (pipe2(go, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0)
-    throw SystemError("pipe2()", errno);
-  UniqueFd go_r(go[0]), go_w(go[1]), report_r(report[0]), report_w(report[1]);
-  pid_t self = getpid();
+// A mapper, forked while this process is still outside: it waits for the unshare ('u' on `go`),
+// then becomes newuidmap or newgidmap; its output goes to `out`.
+pid_t start_mapper(const std::vector<std::string>& argv, int go, int out) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = fork();
   if (pid < 0) throw SystemError("fork()", errno);
-  if (pid == 0) helper(go_r.get(), report_w.get(), self, uid, gid, uids, gids);
-  go_r.reset();
-  report_w.reset();
-  int unshared = unshare(CLONE_NEWUSER);
-  int err = errno;
-  (void)!write(go_w.get(), unshared == 0 ? "u" : "x", 1);
-  go_w.reset();
-  std::string text;
-  char buf[512];
-  for (ssize_t n; (n = read(report_r.get(), buf, sizeof buf)) > 0;) text.append(buf, n);
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char c = 0;
+    if (read(go, &c, 1) != 1 || c != 'u') _exit(0);  // the unshare failed: nothing to map
+    dup2(out, 1);
+    dup2(out, 2);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_for(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+// The uid and gid maps are written at once, by newuidmap and newgidmap side by side: each is a
+// setuid program whose start costs about a millisecond.
+void map_through_helpers(uid_t uid, gid_t gid, const IdRange& uids, const IdRange& gids) {
+  int go[2], out[2];
+  if (pipe2(go, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw SystemError("pipe2()", errno);
+  UniqueFd go_r(go[0]), go_w(go[1]), out_r(out[0]), out_w(out[1]);
+  pid_t self = getpid();
+  std::vector<std::string> u = map_command("newuidmap", self, uid, uids);
+  std::vector<std::string> g = map_command("newgidmap", self, gid, gids);
+  pid_t uid_mapper = start_mapper(u, go_r.get(), out_w.get());
+  pid_t gid_mapper = start_mapper(g, go_r.get(), out_w.get());
+  go_r.reset();
+  out_w.reset();
+  int unshared = unshare(CLONE_NEWUSER);
+  int err = errno;
+  (void)!write(go_w.get(), unshared == 0 ? "uu" : "xx", 2);
+  go_w.reset();
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = read(out_r.get(), buf, sizeof buf)) > 0;) text.append(buf, n);
+  int uid_status = wait_for(uid_mapper);
+  int gid_status = wait_for(gid_mapper);
   if (unshared != 0) {
     std::string why = why_user_namespaces_are_refused();
     throw EnvironmentError("cannot enter a user namespace: unshare(CLONE_NEWUSER): " +
                            errno_text(err) + (why.empty() ? "" : "; " + why));
   }
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw EnvironmentError("cannot map the user namespace's ids: " +
-                           (text.empty() ? std::string("the helper died") : text));
+  if (uid_status != 0 || gid_status != 0) {
+    const auto& failed = uid_status != 0 ? u : g;
+    throw EnvironmentError("cannot map the user namespace's ids: " + joined(failed) +
+                           " exited with status " +
+                           std::to_string(uid_status != 0 ? uid_status : gid_status) +
+                           (text.empty() ? "" : ": " + text));
+  }
 }
 
 void map_caller_only(uid_t uid, gid_t gid) {
@@ -276,7 +266,7 @@ void enter_user_namespace(Mapping need) {
         "newuidmap and newgidmap are not installed (apt install uidmap): they map user " + name +
         "'s subordinate ids into the sandboxes' user namespace");
   if (ranges) {
-    map_through_helper(uid, gid, *uids, *gids);
+    map_through_helpers(uid, gid, *uids, *gids);
   } else {
     map_caller_only(uid, gid);
   }
