@@ -557,8 +557,13 @@ std::string Result::describe() const {
 }
 
 std::string why_sandboxes_cannot_run() {
-  if (geteuid() != 0)
-    return "sandboxes need root, or a user namespace of the user's own (enter_user_namespace)";
+  // Not root and not yet in the user's own user namespace (enter_user_namespace): whatever
+  // would stop it from being made.
+  if (geteuid() != 0) {
+    std::string refused = why_user_namespaces_are_refused();
+    return refused.empty() ? "not root, and not in a user namespace of the user's own yet"
+                           : refused;
+  }
   // One read(2): this runs before every sandbox command, whose start is counted in milliseconds.
   std::string filesystems(8192, '\0');
   ssize_t n = -1;

@@ -45,8 +45,19 @@ as_user() {
   # The user's own environment: no root cache, no root HOME; the CI variable stays.
   (cd "$home" && setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups \
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" USER="$user" LOGNAME="$user" \
-    BOOTSTRAP_TESTS_MUST_RUN="${BOOTSTRAP_TESTS_MUST_RUN:-}" "$@")
+    BOOTSTRAP_TESTS_MUST_RUN="${BOOTSTRAP_TESTS_MUST_RUN:-}" BOOTSTRAP_ROOTLESS_FOREIGN_DIR="$foreign" "$@")
 }
+
+# Files of root and of nobody, in a folder of root's, for the escape suite to try to change.
+foreign=$(mktemp -d /tmp/bootstrap-rootless-foreign-XXXXXX)
+trap 'rm -rf "$foreign"' EXIT
+chmod 0755 "$foreign"
+echo root >"$foreign/root-file"
+echo nobody >"$foreign/nobody-file"
+mkdir "$foreign/nobody-dir"
+chown 65534:65534 "$foreign/nobody-file" "$foreign/nobody-dir"
+chmod 0644 "$foreign/root-file" "$foreign/nobody-file"
+foreign_before=$(find "$foreign" -printf '%p %U %G %m %s %T@\n' | sort)
 
 root_cache=/var/cache/bootstrap
 snapshot() { find "$root_cache" -maxdepth 2 -printf '%p %T@ %s\n' 2>/dev/null | sort; }
@@ -72,6 +83,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -u "$user" >/dev/null || break; sleep 0.
 if pgrep -u "$user" >/dev/null; then fail "processes of $user are still running: $(pgrep -a -u "$user")"; fi
 [ "$(cut -d' ' -f5 /proc/self/mountinfo | sort)" = "$before_mounts" ] || fail "the mount table changed"
 [ "$(snapshot)" = "$before_cache" ] || fail "root's cache $root_cache changed"
+[ "$(find "$foreign" -printf '%p %U %G %m %s %T@\n' | sort)" = "$foreign_before" ] ||
+  fail "files of root and nobody in $foreign changed"
 owner=$(stat -c %U "$cache/images/debian-bookworm/root/etc/passwd")
 [ "$owner" = "$user" ] || fail "the image's root-owned files should be $user's outside, not $owner's"
 echo "rootless: passed (check, escape suite, leak suite, gc as $user)"

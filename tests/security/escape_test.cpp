@@ -23,6 +23,7 @@
 #include <sys/time.h>
 #include <sys/timex.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,6 +32,7 @@
 #include <fstream>
 
 #include "bootstrap/sandbox/sandbox.hpp"
+#include "bootstrap/sandbox/user_namespace.hpp"
 #include "bootstrap/system_error.hpp"
 #include "sandboxes/sandbox_support.hpp"
 #include "support/must_run.hpp"
@@ -602,6 +604,50 @@ TEST_F(Escape, WithoutSetuidProgramsTheSetuidBitGivesNothing) {
   std::string out = as_nobody_through_setuid_copy(host_spec(), "/usr/bin/grep",
                                                   "-E '^(Uid|NoNewPrivs):' /proc/self/status");
   EXPECT_EQ(out, "Uid:\t65534\t65534\t65534\t65534\nNoNewPrivs:\t1\nexit 0\n");
+}
+
+// Rootless, the namespace's root has capabilities over the user's own files and the user's
+// subordinate ids only: files of root and of other users, bound in writable, stay as they are.
+TEST_F(Escape, RootlessTheSandboxesRootCannotChangeAnyoneElsesFiles) {
+  if (!rootless()) GTEST_SKIP() << "rootless only: the 'rootless' test runs this suite as a user";
+  const char* foreign = std::getenv("BOOTSTRAP_ROOTLESS_FOREIGN_DIR");
+  BOOTSTRAP_SKIP_UNLESS(foreign != nullptr,
+                        "BOOTSTRAP_ROOTLESS_FOREIGN_DIR: a folder of root's holding files of root "
+                        "and of nobody (tests/rootless/rootless_test.sh makes it)");
+  char tmpl[] = "/tmp/bootstrap-own-XXXXXX";
+  fs::path own = mkdtemp(tmpl);
+  std::ofstream(own / "mine") << "mine";
+  Spec spec = host_spec();
+  spec.binds = {{foreign, "/foreign", false}, {own, "/own", false}};
+  Result r = run_body(spec, [](int fd) {
+    auto e = [](long rc) { return std::to_string(rc == -1 ? errno : 0) + " "; };
+    std::string out;
+    out += e(open("/foreign/root-file", O_WRONLY | O_APPEND));
+    out += e(open("/foreign/nobody-file", O_WRONLY | O_APPEND));
+    out += e(unlink("/foreign/root-file"));
+    out += e(rename("/foreign/nobody-file", "/foreign/renamed"));
+    out += e(chmod("/foreign/root-file", 0666));
+    out += e(chown("/foreign/nobody-file", 0, 0));
+    out += e(mkdir("/foreign/nobody-dir/new", 0755));
+    out += e(setxattr("/foreign/root-file", "user.x", "1", 1, 0));
+    int mine = open("/own/mine", O_WRONLY | O_APPEND);
+    out += e(mine >= 0 ? write(mine, "+", 1) : -1);
+    write_all(fd, out);
+    return 0;
+  });
+  std::string mine = read_text(own / "mine");
+  fs::remove_all(own);
+  EXPECT_EQ(r.status, 0) << r.describe();
+  std::string denied = std::to_string(EACCES) + " ";
+  std::string not_permitted = std::to_string(EPERM) + " ";
+  EXPECT_EQ(r.data, denied + denied + denied + denied + not_permitted + not_permitted + denied +
+                        denied + "0 ")
+      << "errno of: write root's, write nobody's, unlink, rename, chmod, chown, mkdir in "
+         "nobody's folder, setxattr; then write the user's own file";
+  EXPECT_EQ(read_text(fs::path(foreign) / "root-file"), "root\n");
+  EXPECT_EQ(read_text(fs::path(foreign) / "nobody-file"), "nobody\n");
+  EXPECT_FALSE(fs::exists(fs::path(foreign) / "nobody-dir/new"));
+  EXPECT_EQ(mine, "mine+") << "the user's own file is theirs to change";
 }
 
 }  // namespace
