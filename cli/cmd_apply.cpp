@@ -6,6 +6,7 @@
 #include "bootstrap/apply.hpp"
 #include "bootstrap/check.hpp"
 #include "bootstrap/exit_codes.hpp"
+#include "bootstrap/image_trust.hpp"
 #include "bootstrap/plan_report.hpp"
 #include "bootstrap/prepare.hpp"
 #include "bootstrap/root_host.hpp"
@@ -61,8 +62,8 @@ int apply_in_sandbox(const ApplyOptions& opts, const GlobalOptions& global, Cons
   auto progress = [&console](const std::string& image, const std::string& line) {
     console.status(image + ": " + line);
   };
-  sandbox::Image image =
-      store.get(opts.image, [&](const std::string& line) { progress(opts.image, line); });
+  sandbox::Image image = trusted_image(
+      store, opts.image, [&](const std::string& line) { progress(opts.image, line); });
   console.progress(fmt::format("==> applying '{}' ({} steps) in a disposable sandbox of {}",
                                baseline.name, configured.steps.size(), image.name));
   Prepared p = prepare(configured, image, options, progress, !opts.no_verify);

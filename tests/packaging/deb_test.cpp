@@ -50,6 +50,7 @@ TEST(DebianPackage, InstallsInAFreshBookwormAndChecksABaselineThere) {
       " >/dev/null; "
       "bootstrap --version; bootstrap plugins; test -f /usr/share/man/man1/bootstrap-check.1; "
       "test -f /usr/share/bash-completion/completions/bootstrap; "
+      "test -f /usr/share/zsh/vendor-completions/_bootstrap; "
       "bootstrap check /srv/pkg/small.yaml --image host --no-record";
   // CAP_NET_ADMIN: bootstrap brings up loopback in each sandbox's network namespace.
   auto r = testing::run(

@@ -18,6 +18,7 @@
 #include "bootstrap/check_report.hpp"
 #include "bootstrap/digest.hpp"
 #include "bootstrap/ignore_rules.hpp"
+#include "bootstrap/image_trust.hpp"
 #include "bootstrap/iso_time.hpp"
 #include "bootstrap/layer_cache.hpp"
 #include "bootstrap/plan_report.hpp"
@@ -442,8 +443,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   report.image = image_name;
   const fs::path& cache = options.cache_root;
   sandbox::ImageStore store(cache);
-  sandbox::Image image =
-      store.get(image_name, [&](const std::string& line) { progress(image_name, line); });
+  sandbox::Image image = trusted_image(
+      store, image_name, [&](const std::string& line) { progress(image_name, line); });
   report.release = image.release;
   report.image_digest = image.digest;
   for (const auto& s : baseline.steps) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <fstream>
 
+#include "bootstrap/image_trust.hpp"
 #include "bootstrap/layer_cache.hpp"
 #include "bootstrap/system_error.hpp"
 
@@ -17,13 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const kStamp = "verified";
-
-std::string tree_stamp(const fs::path& tree) {
-  struct stat st {};
-  if (::lstat(tree.c_str(), &st) != 0) return "";
-  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-         std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
-}
 
 std::string read_small(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
