@@ -152,7 +152,7 @@ TEST_F(CheckTest, ALongBaselineStacksABoundedNumberOfLayersAndNamesTheStepOfEver
   std::size_t squashed = 0;
   for (const auto& e : fs::directory_iterator(cache.path() / "layers"))
     squashed += e.is_directory() && e.path().filename().string().starts_with("squash-") ? 1 : 0;
-  EXPECT_EQ(squashed, 2u);  // after steps 16 and 32
+  EXPECT_EQ(squashed, 4u);  // after steps 16 and 32, in run A and in run B
   for (int i : {1, 16, 17, 33, 40}) {
     std::string n = std::to_string(i);
     EXPECT_NE(r.out.find(" /srv/long/d" + n + "  by fslayout (step " + n + ")"), std::string::npos)
@@ -168,6 +168,19 @@ TEST_F(CheckTest, ALongBaselineStacksABoundedNumberOfLayersAndNamesTheStepOfEver
   EXPECT_FALSE(steps[39]["cached"]);
   EXPECT_TRUE(steps[38]["cached_b"]);
   EXPECT_FALSE(steps[39]["cached_b"]);
+  // An edit further up: both runs re-run that step and the ones after it, no more.
+  text.replace(text.find("/srv/long/d20"), 13, "/srv/long/mid");
+  auto middle = check(text);
+  ASSERT_EQ(middle.status, 0) << middle.out << middle.err;
+  steps = report()["releases"][0]["steps"];
+  for (int i : {0, 15, 18}) {
+    EXPECT_TRUE(steps[i]["cached"]) << i;
+    EXPECT_TRUE(steps[i]["cached_b"]) << i;
+  }
+  for (int i : {19, 20, 39}) {
+    EXPECT_FALSE(steps[i]["cached"]) << i;
+    EXPECT_FALSE(steps[i]["cached_b"]) << i;
+  }
 }
 
 TEST_F(CheckTest, JsonReportHasASchemaVersion) {

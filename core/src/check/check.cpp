@@ -28,7 +28,7 @@
 #include "bootstrap/sandbox/tree.hpp"
 #include "bootstrap/sandboxed_steps.hpp"
 #include "bootstrap/system_error.hpp"
-#include "layer_stack.hpp"
+#include "run_a.hpp"
 #include "run_b.hpp"
 #include "run_specs.hpp"
 
@@ -105,13 +105,6 @@ Manifest without_meaningless_opaque(const Manifest& m, const std::vector<fs::pat
   return Manifest(std::move(out));
 }
 
-json outcome_json(const StepReport& r) {
-  json changes = json::array();
-  for (const auto& c : r.changes)
-    changes.push_back({{"kind", static_cast<int>(c.kind)}, {"what", c.what}, {"detail", c.detail}});
-  return {{"changes", changes}, {"seconds", r.seconds}, {"notes", r.notes}};
-}
-
 // Files to fetch: plain, distinct names; a SHA-256 for everything that is not a local file.
 void check_fetch_files(std::vector<FetchFile>& files) {
   std::map<std::string, const FetchFile*> by_name;
@@ -176,19 +169,6 @@ std::string local_file_digest(const FetchFile& f) {
   return digest_fd(fd.get()).hex();
 }
 
-// A cached layer to reuse. One restored from elsewhere that no longer matches its manifest is
-// removed, saying so, and the caller makes it again (it holds the layer's LayerMakeLock).
-bool reusable(const CachedLayer& layer, const std::string& image, const CheckProgress& progress) {
-  std::string why;
-  if (layer_trusted(layer, &why)) return true;
-  if (!why.empty()) {
-    progress(image, "cached layer " + layer.dir.filename().string() + " not used: " + why +
-                        "; making it again");
-    remove_layer(layer);
-  }
-  return false;
-}
-
 }  // namespace
 
 // The fetch phase: with the machine's network, update apt's lists and download every package
@@ -236,7 +216,7 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
   }
   CachedLayer layer = cached_layer(cache, "fetch-" + h.finish().hex());
   LayerMakeLock lock(layer);
-  if (reusable(layer, image.name, progress)) {
+  if (reusable_layer(layer, image.name, progress)) {
     in_use.hold(layer);
     report.fetch_cached = true;
     progress(image.name, "fetch: reusing the prepared layer (nothing downloaded)");
@@ -486,55 +466,19 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     }
   }
 
-  // Run B in the background (its first segment still to run) while run A goes step by step.
+  // Runs A and B side by side, step by step: B's step k runs while A's does (each over its own
+  // chain of cached layers), and B's last step while A's re-apply and checks run.
+  RunContext context{&baseline, &keys, fetch, &image, base, options, mopts, &in_use};
   progress(image_name, "run B: applying the steps its own cache does not hold");
-  RunB run_b({&baseline, &keys, fetch, &image, base, options, mopts, &in_use}, report);
-
-  // Run A: one cached layer per step.
-  LayerStack stack(cache, in_use, options.use_cache);
-  std::vector<Manifest> layer_manifests;
-  bool a_ok = true;
-  for (auto& s : baseline.steps) {
-    StepOutcome& o = report.steps[static_cast<std::size_t>(s.step.index)];
-    const std::string& key = keys[static_cast<std::size_t>(s.step.index)];
-    CachedLayer layer = cached_layer(cache, "step-" + key);
-    LayerMakeLock lock(layer);
-    if (options.use_cache && reusable(layer, image.name, progress)) {
-      in_use.hold(layer);
-      json outcome = json::parse(read_text(layer.dir / "outcome.json"));
-      o.cached = true;
-      o.changes_a = outcome["changes"].size();
-      o.seconds_saved = outcome.value("seconds", 0.0);
-      for (const auto& n : outcome.value("notes", json::array())) o.add_note(n.get<std::string>());
-      stack.push(layer.tree(), key);
-      layer_manifests.push_back(
-          Manifest::from_json(json::parse(read_text(layer.dir / "manifest.json"))));
-      progress(image_name, fmt::format("run A: {} reused from the layer cache (saves {:.1f}s)",
-                                       step_name(s.step), o.seconds_saved));
-      continue;
-    }
-    progress(image_name, "run A: applying " + step_name(s.step));
-    sandbox::Scratch scratch(cache);
-    sandbox::Spec spec =
-        spec_over(base, lowers_of(stack.lowers(), fetch, image), &scratch, "run-a");
-    StepsResult r = SandboxedSteps::start(baseline, spec, {{s.step.index}, {}}).finish();
-    const StepReport* rep = r.applied.empty() ? nullptr : &r.applied.front();
-    if (rep == nullptr || rep->error || !r.crash.empty()) {
-      o.error = rep && rep->error ? *rep->error
-                                  : "plugin " + step_name(s.step) + ": the sandbox " + r.crash;
-      a_ok = false;
-      break;
-    }
-    o.changes_a = rep->changes.size();
-    o.seconds_a = rep->seconds;
-    for (const auto& n : rep->notes) o.add_note(n);
-    Manifest m = build_manifest(scratch.upper(), mopts);
-    if (fs::exists(layer.dir)) remove_layer(layer);  // --no-cache replaces it
-    store_layer(scratch.upper(), layer, m, outcome_json(*rep));
-    in_use.hold(layer);
-    stack.push(layer.tree(), key);
-    layer_manifests.push_back(std::move(m));
+  RunB run_b(context, report);
+  RunA run_a(context, report, progress);
+  bool a_ok = true, b_ok = true;
+  for (StepPosition p = 0; p < baseline.steps.size() && a_ok; ++p) {
+    a_ok = run_a.step(p);
+    if (p + 1 < baseline.steps.size()) b_ok = run_b.catch_up(p) && b_ok;
   }
+  if (!a_ok) run_b.stop();
+  const std::vector<Manifest>& layer_manifests = run_a.manifests();
 
   // A is done: its re-apply (idempotent) and its checks need nothing of B, so they run while B
   // still works (with run A cached, B's apply is all the time there is).
@@ -544,16 +488,15 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
     progress(image_name, "re-apply on A, and checks on A, while run B goes on");
     scratch_r.emplace(cache);
     reapply.emplace(SandboxedSteps::start(
-        baseline, spec_over(base, lowers_of(stack.lowers(), fetch, image), &*scratch_r, "run-a"),
+        baseline, spec_over(base, lowers_of(run_a.lowers(), fetch, image), &*scratch_r, "run-a"),
         {all_steps(baseline), {}}));
     verify_a.emplace(SandboxedSteps::start(
         baseline,
-        checks_spec(spec_over(base, lowers_of(stack.lowers(), fetch, image), nullptr, "run-a")),
+        checks_spec(spec_over(base, lowers_of(run_a.lowers(), fetch, image), nullptr, "run-a")),
         {{}, all_steps(baseline)}));
   }
 
-  bool b_ok = run_b.advance();  // its last step, in a sandbox of its own, meanwhile
-  while (b_ok && run_b.running()) b_ok = run_b.advance();
+  while (b_ok && run_b.running()) b_ok = run_b.advance();  // its last step, meanwhile
   report.applied.ran = true;
   report.applied.passed = a_ok && b_ok;
   for (const auto& o : report.steps)

@@ -11,6 +11,7 @@
 #include "bootstrap/image_trust.hpp"
 #include "bootstrap/layer_cache.hpp"
 #include "bootstrap/system_error.hpp"
+#include "run_specs.hpp"
 
 namespace bootstrap {
 namespace fs = std::filesystem;
@@ -52,6 +53,18 @@ bool layer_trusted(const CachedLayer& layer, std::string* why) {
   }
   stamp_layer(layer);
   return true;
+}
+
+bool reusable_layer(const CachedLayer& layer, const std::string& image,
+                    const CheckProgress& progress) {
+  std::string why;
+  if (layer_trusted(layer, &why)) return true;
+  if (!why.empty()) {
+    progress(image, "cached layer " + layer.dir.filename().string() + " not used: " + why +
+                        "; making it again");
+    remove_layer(layer);
+  }
+  return false;
 }
 
 }  // namespace bootstrap

@@ -41,8 +41,8 @@ RunB::RunB(Context context, ReleaseReport& report)
         break;
       }
   }
-  if (n - done >= 2) segments_.push_back({done, n - 2});
-  if (n - done >= 1) segments_.push_back({n - 1, n - 1});
+  // One segment a step: an edit of step k finds B's layers of the steps before k still cached.
+  for (StepPosition p = done; p < n; ++p) segments_.push_back({p, p});
   if (!segments_.empty()) {
     auto [first, last] = segments_.front();
     segments_.erase(segments_.begin());
@@ -94,8 +94,15 @@ void RunB::start(StepPosition first, StepPosition last) {
   steps_.emplace(SandboxedSteps::start(*c_.baseline, spec, {positions, {}}));
 }
 
+bool RunB::catch_up(StepPosition position) {
+  while (ok_ && steps_ && running_.second <= position) advance();
+  return ok_;
+}
+
+void RunB::stop() { segments_.clear(); }
+
 bool RunB::advance() {
-  if (!steps_) return true;
+  if (!steps_) return ok_;
   StepsResult r = steps_->finish();
   steps_.reset();
   bool ok = r.ok();
@@ -109,6 +116,7 @@ bool RunB::advance() {
   if (!r.crash.empty() && r.crashed_step < 0) crash_ = r.crash;
   if (!ok) {
     segments_.clear();
+    ok_ = false;
     return false;
   }
   auto [first, last] = running_;

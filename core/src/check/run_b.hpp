@@ -1,9 +1,8 @@
 // Run B: the second, independent application of the baseline, with a chain of cached layers of
 // its own (never shared with run A's). Each layer holds a segment of steps that ran together in
 // one sandbox over the layers before it: "b-<key of its last step>", its outcome naming the
-// segment's first step. A check re-runs only what is not cached: the missing steps but the last
-// in one sandbox, then the last step in one of its own, so that after editing the last step
-// only that step runs again, and after editing step k, steps k.. run.
+// segment's first step. A check re-runs only what is not cached, one step a segment, so that
+// after editing step k, steps k and after run again, in B as in A.
 #pragma once
 
 #include <filesystem>
@@ -17,24 +16,13 @@
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/sandboxed_steps.hpp"
 #include "layer_stack.hpp"
+#include "run_specs.hpp"
 
 namespace bootstrap {
 
-// A position in the baseline's steps (0-based), as StepConfig::step_index.
-using StepPosition = std::size_t;
-
 class RunB {
  public:
-  struct Context {
-    ConfiguredBaseline* baseline;
-    const std::vector<std::string>* keys;  // each step's chain key, by position
-    std::filesystem::path fetch;           // the fetch layer, or empty
-    const sandbox::Image* image;
-    sandbox::Spec base;  // what every sandbox of the check shares
-    CheckOptions options;
-    ManifestOptions manifest;
-    LayersInUse* in_use;
-  };
+  using Context = RunContext;
 
   // Takes the longest cached prefix of B's chain (none with --no-cache) into `report`, and starts
   // the first segment still to run.
@@ -42,6 +30,11 @@ class RunB {
 
   // Waits for the running segment, stores it, starts the next one; false once a step failed.
   bool advance();
+  // Advances until the steps up to `position` are done (the running segment ends after it);
+  // false once a step failed.
+  bool catch_up(StepPosition position);
+  // Runs no segment after the one running (run A failed: B's result is of no use).
+  void stop();
   bool running() const { return steps_.has_value(); }
 
   // B's layers, top-most first, and the manifest of everything B wrote (bottom-up merged).
@@ -64,6 +57,7 @@ class RunB {
   std::optional<SandboxedSteps> steps_;
   std::pair<StepPosition, StepPosition> running_{};
   std::string crash_;
+  bool ok_ = true;
 };
 
 }  // namespace bootstrap
