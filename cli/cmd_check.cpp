@@ -18,6 +18,7 @@
 #include "bootstrap/sandbox/scratch.hpp"
 #include "bootstrap/system_error.hpp"
 #include "bootstrap/unique_fd.hpp"
+#include "bootstrap/upgrade.hpp"
 #include "commands.hpp"
 
 namespace bootstrap::cli {
@@ -36,6 +37,7 @@ struct CheckFlags {
   std::string record_out;
   int jobs = 1;
   std::string shard;
+  std::vector<std::string> upgrades;  // FROM..TO
 };
 
 void write_file(const std::string& path, const std::string& text) {
@@ -65,7 +67,8 @@ std::vector<std::string> shard_of(const std::vector<std::string>& images, const 
   return mine;
 }
 
-// One release, with its failure turned into a report (the other releases still run).
+// One release (or one upgrade pair, "upgrade:FROM..TO"), with its failure turned into a report
+// (the other releases still run).
 ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image,
                         const CheckOptions& options, Console& console, bool live) {
   auto started = std::chrono::steady_clock::now();
@@ -74,12 +77,14 @@ ReleaseReport check_one(ConfiguredBaseline& configured, const std::string& image
   };
   std::string doing = image;
   try {
-    return check_image(configured, image, options,
-                       [&](const std::string& img, const std::string& line) {
-                         doing = img + ": " + line;
-                         std::string text = fmt::format("[{:6.1f}s] {}", elapsed(), doing);
-                         live ? console.status(text) : console.progress(text);
-                       });
+    CheckProgress progress = [&](const std::string& img, const std::string& line) {
+      doing = img + ": " + line;
+      std::string text = fmt::format("[{:6.1f}s] {}", elapsed(), doing);
+      live ? console.status(text) : console.progress(text);
+    };
+    if (image.rfind("upgrade:", 0) == 0)
+      return check_upgrade(configured, parse_upgrade_pair(image.substr(8)), options, progress);
+    return check_image(configured, image, options, progress);
   } catch (const sandbox::Interrupted& e) {
     throw e.during(doing);
   } catch (const EnvironmentError& e) {
@@ -202,7 +207,7 @@ void write_record_file(const std::string& file, const ConfiguredBaseline& config
   std::string records;
   std::size_t n = 0;
   for (const ReleaseReport& r : reports) {
-    if (!r.passed()) continue;
+    if (!r.passed() || r.upgrade) continue;
     records += std::string(n++ ? ",\n" : "") + record_json(configured, r);
   }
   if (n == 0) {
@@ -246,6 +251,21 @@ void add_check_command(CLI::App& app, Action& action) {
       "--shard", f->shard,
       "I/N: check only the releases of runner I of N (a stable split of baseline x release "
       "pairs; merge the reports with `report merge`)");
+  cmd->add_option("--upgrade", f->upgrades,
+                  "FROM..TO (repeatable): instead of fresh checks, run A on FROM, the release "
+                  "upgraded to TO the Debian way (sources switched, apt-get full-upgrade "
+                  "offline), the baseline applied again and its checks, then the tree compared "
+                  "with a fresh TO host's, path by path and package by package. Verdicts: "
+                  "upgraded, converged, equivalent ('upgrade_ignore:' accepts known drift)")
+      ->type_name("FROM..TO")
+      ->check([](const std::string& text) {
+        try {
+          parse_upgrade_pair(text);
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      });
   cmd->add_option("--record-out", f->record_out,
                   "Also write the records of the releases that passed to this file, for "
                   "'apply --for-real --record FILE' on hosts elsewhere");
@@ -256,6 +276,7 @@ void add_check_command(CLI::App& app, Action& action) {
       ConfiguredBaseline configured = load_configured(global, f->baseline);
       const Baseline& baseline = configured.baseline;
       std::vector<std::string> images = f->images;
+      for (const auto& pair : f->upgrades) images.push_back("upgrade:" + pair);
       if (images.empty()) {
         std::vector<std::string> releases = f->os.empty() ? baseline.os : parse_os_list(f->os);
         for (const auto& r : releases) images.push_back("debian:" + r);
@@ -276,7 +297,7 @@ void add_check_command(CLI::App& app, Action& action) {
       bool environment_failed = false;
       for (const ReleaseReport& r : reports) {
         environment_failed = environment_failed || !r.environment_error.empty();
-        if (r.passed() && !f->no_record) {
+        if (r.passed() && !r.upgrade && !f->no_record) {
           auto file = write_record(default_state_dir(), configured, r);
           console.debug("record: " + file.string());
         }

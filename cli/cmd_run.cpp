@@ -13,9 +13,11 @@ void add_run_command(CLI::App& app, Action& action) {
       "--keep-changes),\n"
       "no network but loopback unless --network. The exit status is the command's (128+N when\n"
       "killed by signal N). With a terminal on stdin the command is interactive.\n"
-      "IMAGE is 'host' (this machine's root, read-only) or debian:bullseye|bookworm|trixie\n"
-      "(built on first use; see 'bootstrap image build').");
-  cmd->add_option("image", opts->image, "host, debian:bullseye, debian:bookworm or debian:trixie")
+      "IMAGE is 'host' (this machine's root, read-only), debian:bullseye|bookworm|trixie\n"
+      "(built on first use; see 'bootstrap image build') or dir:PATH (a root tree of yours, such\n"
+      "as 'bootstrap export --format dir' writes or 'umoci unpack' gives, left unchanged).");
+  cmd->add_option("image", opts->image,
+                  "host, debian:bullseye, debian:bookworm, debian:trixie or dir:PATH")
       ->required();
   cmd->add_option("command", opts->command, "The command and its arguments (after --)")->required();
   cmd->add_option(

@@ -62,6 +62,7 @@ void add_history_command(CLI::App& app, Action& action);
 void add_rollback_command(CLI::App& app, Action& action);
 void add_matrix_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
+void add_export_command(CLI::App& app, Action& action);
 
 // "bookworm,trixie" as releases, each checked against the known ones (CLI::ValidationError
 // naming --os); "" is none.

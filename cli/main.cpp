@@ -32,6 +32,7 @@ int run_main(int argc, char** argv) {
   add_rollback_command(app, action);
   add_matrix_command(app, action);
   add_report_command(app, action);
+  add_export_command(app, action);
   add_run_command(app, action);
   add_shell_command(app, action);
   add_image_command(app, action);

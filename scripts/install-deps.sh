@@ -10,7 +10,7 @@ packages="
   mmdebstrap ca-certificates iproute2 xxhash libxml2-utils
   bubblewrap systemd-container hyperfine
   dpkg-dev gnupg python3 python3-setuptools python3-wheel python3-pip python3-venv
-  attr golang-github-containers-common yamllint uidmap zsh
+  attr golang-github-containers-common yamllint uidmap zsh umoci skopeo
   clang libclang-rt-14-dev help2man clang-format
 "
 

@@ -33,6 +33,22 @@ std::string read_all(const std::filesystem::path& file) {
   return ss.str();
 }
 
+// `ignore:` and `upgrade_ignore:`: non-empty strings without control characters.
+std::vector<std::string> patterns(const Value* list, const std::string& what_list,
+                                  const std::string& what) {
+  std::vector<std::string> out;
+  if (list == nullptr) return out;
+  for (const Value& g : list->as_list(what_list)) {
+    const std::string& pattern = g.as_string(what);
+    if (pattern.empty()) throw g.error(what + " must not be empty");
+    if (std::size_t at = first_control_character(pattern); at != std::string::npos)
+      throw g.error(what + " must not hold control characters (" +
+                    describe_control_character(pattern, at) + ")");
+    out.push_back(pattern);
+  }
+  return out;
+}
+
 }  // namespace
 
 Baseline load_baseline(const std::filesystem::path& file) {
@@ -59,7 +75,8 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
   b.digest = digest_bytes(content).text();
   Fields top(root, "the baseline");
   // Unknown keys first: a misspelt 'steps' should be reported as such, not as missing.
-  for (const char* key : {"baseline", "description", "os", "steps", "ignore", "read_outside"})
+  for (const char* key :
+       {"baseline", "description", "os", "steps", "ignore", "upgrade_ignore", "read_outside"})
     top.optional(key);
   top.finish();
   const Value& name = top.required("baseline");
@@ -102,16 +119,10 @@ Baseline parse_baseline(std::string_view content, const std::string& file_name) 
                       " steps; this one has " + std::to_string(b.steps.size()) +
                       " (split it, or merge steps of one plugin)");
 
-  if (const Value* ig = top.optional("ignore")) {
-    for (const Value& g : ig->as_list("'ignore' (glob patterns)")) {
-      const std::string& pattern = g.as_string("an ignore pattern");
-      if (pattern.empty()) throw g.error("an ignore pattern must not be empty");
-      if (std::size_t at = first_control_character(pattern); at != std::string::npos)
-        throw g.error("an ignore pattern must not hold control characters (" +
-                      describe_control_character(pattern, at) + ")");
-      b.ignore.push_back(pattern);
-    }
-  }
+  b.ignore = patterns(top.optional("ignore"), "'ignore' (glob patterns)", "an ignore pattern");
+  b.upgrade_ignore =
+      patterns(top.optional("upgrade_ignore"), "'upgrade_ignore' (path globs, or package names)",
+               "an upgrade_ignore pattern");
   if (const Value* ro = top.optional("read_outside")) {
     for (const Value& d : ro->as_list("'read_outside' (folders)")) {
       std::error_code ec;

@@ -117,14 +117,29 @@ std::vector<Distribution> read_find_links(const Value& v, const bootstrap::StepC
   return out;
 }
 
+// A venv whose interpreter is still the one it was made with: after a release upgrade
+// (bookworm's 3.11 to trixie's 3.13) bin/python runs the new one, whose site-packages the venv
+// does not have.
 bool venv_works(Host& host, const Venv& v) {
   if (host.stat(v.path + "/bin/python").type == FileType::Missing) return false;
   Command c;
   c.argv = {v.path + "/bin/python", "-c",
-            "import sys; sys.exit(0 if sys.prefix != sys.base_prefix else 1)"};
+            "import os, sys, sysconfig\n"
+            "sys.exit(0 if sys.prefix != sys.base_prefix and "
+            "os.path.isdir(sysconfig.get_paths()['purelib']) else 1)"};
   c.env = python_env();
   return host.run(c).ok();
 }
+
+namespace {
+
+// What `python -m venv` makes in a folder (the folder's other files are not the venv's).
+void remove_venv_parts(Host& host, const Venv& v) {
+  for (const char* part : {"bin", "lib", "lib64", "include", "pyvenv.cfg"})
+    if (host.stat(v.path + "/" + part).type != FileType::Missing) host.remove(v.path + "/" + part);
+}
+
+}  // namespace
 
 std::map<std::string, std::string> installed_versions(Host& host, const Venv& v,
                                                       const std::vector<std::string>& names) {
@@ -135,8 +150,12 @@ std::map<std::string, std::string> installed_versions(Host& host, const Venv& v,
 
 void apply_venv(Host& host, const Venv& v, Outcome& out) {
   if (!venv_works(host, v)) {
+    bool stale = host.stat(v.path + "/pyvenv.cfg").type != FileType::Missing;
+    if (stale) remove_venv_parts(host, v);  // made by another interpreter: made again
     run_checked(host, {v.python, "-m", "venv", v.path}, python_env());
-    out.push_back({ChangeKind::Created, v.path, "venv (" + v.python + ")"});
+    out.push_back({stale ? ChangeKind::Modified : ChangeKind::Created, v.path,
+                   stale ? "venv made again for " + v.python + " (its interpreter changed)"
+                         : "venv (" + v.python + ")"});
   }
   if (v.packages.empty()) return;
   std::vector<std::string> names;

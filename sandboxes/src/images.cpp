@@ -54,18 +54,28 @@ struct ImageName {
   bool host = false;
   std::string release;
   std::string dir;  // "debian-bookworm"
+  fs::path tree;    // dir:PATH: a root tree of the user's (an export, an unpacked image)
 };
 
 ImageName parse_name(const std::string& name) {
-  if (name == "host") return {true, "", ""};
+  if (name == "host") return {true, "", "", {}};
+  if (name.rfind("dir:", 0) == 0) {
+    std::error_code ec;
+    fs::path tree = fs::canonical(name.substr(4), ec);
+    if (ec || !fs::is_directory(tree))
+      throw std::runtime_error("image '" + name + "': " + name.substr(4) +
+                               " is not a directory (dir:PATH names a root tree)");
+    return {false, "", "", tree};
+  }
   if (name.rfind("debian:", 0) == 0) {
     std::string rel = name.substr(7);
     for (const char* r : kReleases) {
-      if (rel == r) return {false, rel, "debian-" + rel};
+      if (rel == r) return {false, rel, "debian-" + rel, {}};
     }
   }
   throw std::runtime_error("unknown image '" + name +
-                           "': use host, debian:bullseye, debian:bookworm or debian:trixie");
+                           "': use host, debian:bullseye, debian:bookworm, debian:trixie or "
+                           "dir:PATH");
 }
 
 std::string read_text(const fs::path& p) {
@@ -232,6 +242,7 @@ ImageStore::ImageStore(fs::path cache_root) : root_(std::move(cache_root)) {}
 Image ImageStore::get(const std::string& name, const Progress& progress) {
   ImageName n = parse_name(name);
   if (n.host) return host_image();
+  if (!n.tree.empty()) return root_image(n.tree, name);
   fs::path dir = root_ / "images" / n.dir;
   std::error_code ec;
   if (fs::exists(dir / "image.json", ec)) return load_image(name, dir);
@@ -241,6 +252,8 @@ Image ImageStore::get(const std::string& name, const Progress& progress) {
 Image ImageStore::build(const std::string& name, bool rebuild, const Progress& progress) {
   ImageName n = parse_name(name);
   if (n.host) return host_image();  // nothing to build: it is the live root
+  if (!n.tree.empty())
+    throw std::runtime_error(name + " is a directory of yours: nothing to build");
   fs::path images = root_ / "images";
   fs::create_directories(images);
   fs::path final_dir = images / n.dir;
@@ -353,6 +366,8 @@ bool ImageStore::remove(const std::string& name) {
   ImageName n = parse_name(name);
   if (n.host)
     throw std::runtime_error("the host image is this machine's root: there is nothing to remove");
+  if (!n.tree.empty())
+    throw std::runtime_error(name + " is a directory of yours: bootstrap removes only its images");
   fs::path images = root_ / "images";
   fs::path final_dir = images / n.dir;
   std::error_code ec;

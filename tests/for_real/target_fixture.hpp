@@ -13,6 +13,7 @@
 #include "support/must_run.hpp"
 #include "support/processes.hpp"
 #include "support/run.hpp"
+#include "support/walk.hpp"
 
 namespace bootstrap {
 
@@ -46,20 +47,9 @@ class TargetTest : public ::testing::Test {
     ASSERT_EQ(r.status, 0) << r.err;
   }
 
-  // Every path under `tree` but bootstrap's own /var/lib/bootstrap: type, mode, owner, size
-  // (not for directories, whose size ext4 never shrinks), link target; each file's SHA-256; every
-  // xattr. Two trees with equal walks hold the same bytes with the same metadata.
+  // Every path under `tree` but bootstrap's own /var/lib/bootstrap (support/walk.hpp).
   static std::string walk(const std::filesystem::path& tree) {
-    std::string script =
-        "cd \"$1\" && find . -path ./var/lib/bootstrap -prune -o \\( -type d -printf '%p d %m %U "
-        "%G\\n' \\) "
-        "-o -printf '%p %y %m %U %G %s %l\\n' | LC_ALL=C sort && "
-        "find . -path ./var/lib/bootstrap -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 "
-        "sha256sum && "
-        "getfattr -R -P -h -d -m - --absolute-names .";
-    auto r = testing::run({"/bin/sh", "-c", script, "walk", tree.string()});
-    EXPECT_EQ(r.status, 0) << r.err << r.out.substr(r.out.size() > 2000 ? r.out.size() - 2000 : 0);
-    return r.out;
+    return testing::walk_tree(tree, "./var/lib/bootstrap");
   }
 
   // The first lines where two walks differ, for a failure message.

@@ -6,6 +6,7 @@
 //   steps:
 //     - fslayout: {...}
 //   ignore: ["/srv/apps/**/*.log"]
+//   upgrade_ignore: ["/etc/old.conf", "libffi7"]   (check --upgrade: accepted drift)
 #pragma once
 
 #include <filesystem>
@@ -43,6 +44,9 @@ struct Baseline {
   std::vector<std::string> os;
   std::vector<Step> steps;
   std::vector<std::string> ignore;
+  // check --upgrade: differences from a fresh host that are accepted. A pattern starting with
+  // '/' is a path glob (as in `ignore`); any other is a package name glob.
+  std::vector<std::string> upgrade_ignore;
   std::vector<std::string> read_outside;  // folders outside dir() its steps may read, resolved
   std::string digest;                     // of the file's bytes: "xxh3-128:..."
   std::filesystem::path dir() const { return file.parent_path(); }

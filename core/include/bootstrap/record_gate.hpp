@@ -16,6 +16,9 @@ struct RecordVerdict {
   bool proven = false;
   std::string record;  // the file of the record that proves it
   std::string why;     // when not: one line, saying what to do
+  // The proving record's result: its run A's manifest digest and when the check ran (ISO 8601).
+  std::string manifest_digest;
+  std::string time;
 };
 
 RecordVerdict find_record(const ConfiguredBaseline& baseline, const std::string& release,

@@ -41,6 +41,9 @@ void StepOutcome::add_note(const std::string& note) {
 }
 
 bool ReleaseReport::passed() const {
+  if (upgrade)
+    return environment_error.empty() && upgrade->upgraded.passed && upgrade->converged.passed &&
+           upgrade->equivalent.passed;
   return environment_error.empty() && applied.passed && repeatable.passed && idempotent.passed &&
          verified.passed;
 }
@@ -343,29 +346,6 @@ fs::path prepare_fetch_layer(ConfiguredBaseline& baseline, const std::string& im
 
 namespace {
 
-// The checks' sandboxes let setuid programs work (a login check runs sudo as its user): the
-// same bounding set and seccomp filter, no no-new-privs. Apply never gets that.
-sandbox::Spec checks_spec(sandbox::Spec spec) {
-  spec.setuid_programs = true;
-  return spec;
-}
-
-std::vector<int> all_steps(const ConfiguredBaseline& b) {
-  std::vector<int> out;
-  for (const auto& s : b.steps) out.push_back(s.step.index);
-  return out;
-}
-
-void add_checks(StepOutcome& o, const std::vector<StepReport>& verified, const std::string& run) {
-  for (const auto& r : verified) {
-    if (r.index != o.index) continue;
-    o.seconds_checks = std::max(o.seconds_checks, r.seconds);
-    for (const auto& c : r.checks)
-      o.checks.push_back({run + ": " + c.name, c.passed, c.detail, c.headline});
-    if (r.error) o.checks.push_back({run + ": checks ran", false, *r.error});
-  }
-}
-
 // What the steps declare as a host's identity (SSH host keys): never compared between runs.
 IgnoreRules per_host_rules(ConfiguredBaseline& baseline) {
   IgnoreRules rules;
@@ -416,45 +396,63 @@ void keep_result(const fs::path& file, const ReleaseReport& r) {
 
 }  // namespace
 
+CheckStart start_check(ConfiguredBaseline& baseline, const std::string& image_name,
+                       const CheckOptions& options, ReleaseReport& report,
+                       const CheckProgress& progress, LayersInUse& in_use) {
+  const fs::path& cache = options.cache_root;
+  sandbox::ImageStore store(cache);
+  CheckStart s{trusted_image(store, image_name,
+                             [&](const std::string& line) { progress(image_name, line); }),
+               {},
+               {},
+               {},
+               {},
+               IgnoreRules::builtin(),
+               per_host_rules(baseline)};
+  report.release = s.image.release;
+  report.image_digest = s.image.digest;
+  s.fetch = prepare_fetch_layer(baseline, s.image.name, s.image.root, s.image.digest, options,
+                                report, progress, in_use);
+  for (const auto& pattern : baseline.baseline.ignore)
+    s.ignore.add(pattern, "the baseline's ignore rule");
+  s.ignore.add(s.per_host);
+  // On the host image the cache is part of "/": hide it so runs see neither layers nor records.
+  if (s.image.name == "host" && visible_in_host_image(cache)) s.base.masked = {cache.string()};
+  // Each step's key names every step up to it (its layer in run A's cache).
+  std::string chain = digest_bytes(s.image.digest + "\n" + s.fetch.string()).hex();
+  for (auto& step : baseline.steps)
+    s.keys.push_back(chain = step_key(chain, step, baseline.baseline.dir()));
+  s.last_key = chain;
+  return s;
+}
+
+Manifest merged_manifest(const std::vector<Manifest>& layers, const std::vector<fs::path>& below) {
+  Manifest m;
+  for (const auto& layer : layers) m = merge(m, layer);
+  return without_meaningless_opaque(m, below);
+}
+
 ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image_name,
                           const CheckOptions& options, const CheckProgress& progress) {
   double t0 = now();
   ReleaseReport report;
   report.image = image_name;
   const fs::path& cache = options.cache_root;
-  sandbox::ImageStore store(cache);
-  sandbox::Image image = trusted_image(
-      store, image_name, [&](const std::string& line) { progress(image_name, line); });
-  report.release = image.release;
-  report.image_digest = image.digest;
-  for (const auto& s : baseline.steps) {
-    StepOutcome o;
-    o.index = s.step.index;
-    o.plugin = s.step.plugin;
-    report.steps.push_back(o);
-  }
+  report.steps = step_outcomes(baseline);
 
   LayersInUse in_use;  // until every sandbox of this check is gone
-  fs::path fetch = prepare_fetch_layer(baseline, image.name, image.root, image.digest, options,
-                                       report, progress, in_use);
-  IgnoreRules ignore = IgnoreRules::builtin();
-  for (const auto& pattern : baseline.baseline.ignore)
-    ignore.add(pattern, "the baseline's ignore rule");
-  IgnoreRules per_host = per_host_rules(baseline);
-  ignore.add(per_host);
-  sandbox::Spec base;
-  // On the host image the cache is part of "/": hide it so runs see neither layers nor records.
-  if (image.name == "host" && visible_in_host_image(cache)) base.masked = {cache.string()};
+  CheckStart start = start_check(baseline, image_name, options, report, progress, in_use);
+  const sandbox::Image& image = start.image;
+  const fs::path& fetch = start.fetch;
+  const std::vector<std::string>& keys = start.keys;
+  const IgnoreRules& ignore = start.ignore;
+  const IgnoreRules& per_host = start.per_host;
+  const sandbox::Spec& base = start.base;
   ManifestOptions mopts;
   mopts.strict_times = options.strict_times;
 
   // Nothing changed since a passing check: its result stands.
-  // Each step's key names every step up to it (its layer in run A's cache).
-  std::vector<std::string> keys;
-  std::string chain = digest_bytes(image.digest + "\n" + fetch.string()).hex();
-  for (auto& s : baseline.steps)
-    keys.push_back(chain = step_key(chain, s, baseline.baseline.dir()));
-  fs::path result = result_file(cache, chain, ignore, options);
+  fs::path result = result_file(cache, start.last_key, ignore, options);
   if (options.use_cache) {
     if (auto kept = reusable_result(result)) {
       progress(image_name, "nothing changed since the check of " + kept->reused_from + "; reused");
@@ -510,12 +508,8 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   std::vector<fs::path> below;
   if (!fetch.empty()) below.push_back(fetch);
   below.push_back(image.root);
-  Manifest ma;
-  for (const auto& m : layer_manifests) ma = merge(ma, m);
-  ma = without_meaningless_opaque(ma, below);
-  Manifest mb;
-  for (const auto& m : run_b.manifests()) mb = merge(mb, m);
-  mb = without_meaningless_opaque(mb, below);
+  Manifest ma = merged_manifest(layer_manifests, below);
+  Manifest mb = merged_manifest(run_b.manifests(), below);
   report.manifest_digest = ma.digest(options.strict_times);
 
   // Repeatable: A and B, path by path, naming the step of A that wrote each path.

@@ -56,6 +56,10 @@ struct NamedVerdict {
 };
 
 std::vector<NamedVerdict> verdicts(const ReleaseReport& r) {
+  if (r.upgrade)
+    return {{"upgraded", &r.upgrade->upgraded},
+            {"converged", &r.upgrade->converged},
+            {"equivalent", &r.upgrade->equivalent}};
   return {{"applied", &r.applied},
           {"repeatable", &r.repeatable},
           {"idempotent", &r.idempotent},
@@ -151,6 +155,16 @@ void print_check_report(Console& console, const ConfiguredBaseline& baseline,
       console.out(
           console.dim(fmt::format("  services for the checks: {} started, all ready in {:.2f}s",
                                   r.services, r.services_seconds)));
+    if (r.upgrade && r.upgrade->upgraded.passed)
+      console.out(console.dim(fmt::format(
+          "  upgrade {}..{}: full-upgrade changed {} package(s) in {:.1f}s", r.upgrade->from,
+          r.upgrade->to, r.upgrade->packages_upgraded, r.upgrade->seconds_upgrade)));
+    if (r.upgrade && r.upgrade->equivalent.ran)
+      console.out(console.dim(fmt::format(
+          "  against a fresh {} host: {} path(s) and {} package(s) differ, {} of them not "
+          "accepted by upgrade_ignore",
+          r.upgrade->to, r.upgrade->paths_differ, r.upgrade->packages.size(),
+          r.upgrade->equivalent.messages.size())));
     if (saved > 0)
       console.out(
           console.dim(fmt::format("  runs A and B reused cached layers: {:.1f}s saved", saved)));
@@ -206,7 +220,16 @@ std::string release_json(const ReleaseReport& r) {
   for (const auto& c : r.changes)
     changes.push_back(
         {{"kind", c.kind}, {"path", c.path}, {"step", c.step + 1}, {"per_host", c.per_host}});
+  json upgrade = nullptr;
+  if (r.upgrade)
+    upgrade = {{"from", r.upgrade->from},
+               {"to", r.upgrade->to},
+               {"paths_differ", r.upgrade->paths_differ},
+               {"packages", r.upgrade->packages},
+               {"packages_upgraded", r.upgrade->packages_upgraded},
+               {"seconds_upgrade", r.upgrade->seconds_upgrade}};
   return json{{"image", r.image},
+              {"upgrade", upgrade},
               {"release", r.release},
               {"image_digest", r.image_digest},
               {"passed", r.passed()},
@@ -240,6 +263,16 @@ ReleaseReport release_from_json(const std::string& text) {
   r.services = j.value("services", 0);
   r.services_seconds = j.value("services_seconds", 0.0);
   r.reused_from = j.value("reused_from", "");
+  if (j.contains("upgrade") && j["upgrade"].is_object()) {
+    const json& u = j["upgrade"];
+    r.upgrade.emplace();
+    r.upgrade->from = u.at("from");
+    r.upgrade->to = u.at("to");
+    r.upgrade->paths_differ = u.value("paths_differ", std::size_t{0});
+    r.upgrade->packages = u.value("packages", std::vector<std::string>{});
+    r.upgrade->packages_upgraded = u.value("packages_upgraded", std::size_t{0});
+    r.upgrade->seconds_upgrade = u.value("seconds_upgrade", 0.0);
+  }
   for (const auto& [name, verdict] : verdicts(r)) {
     auto& v = const_cast<Verdict&>(*verdict);
     const json& jv = j.at("verdicts").at(name);

@@ -3,16 +3,19 @@
 // check.cpp, run_a.cpp and run_b.cpp.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "bootstrap/check.hpp"
+#include "bootstrap/ignore_rules.hpp"
 #include "bootstrap/layer_cache.hpp"
 #include "bootstrap/manifest.hpp"
 #include "bootstrap/sandbox/images.hpp"
 #include "bootstrap/sandbox/sandbox.hpp"
 #include "bootstrap/sandbox/scratch.hpp"
+#include "bootstrap/sandboxed_steps.hpp"
 
 namespace bootstrap {
 
@@ -34,6 +37,27 @@ struct RunContext {
   ManifestOptions manifest;
   LayersInUse* in_use;
 };
+
+// What every run of a check stands on, for check_image and for export: the image (checked when
+// restored from elsewhere), the fetch layer (held in `in_use`), each step's chain key, the
+// sandbox every run shares, and the ignore rules (with the steps' per-host paths).
+struct CheckStart {
+  sandbox::Image image;
+  std::filesystem::path fetch;
+  std::vector<std::string> keys;  // by StepPosition
+  std::string last_key;           // the last step's key (the image's and fetch layer's: none)
+  sandbox::Spec base;
+  IgnoreRules ignore;
+  IgnoreRules per_host;
+};
+CheckStart start_check(ConfiguredBaseline& baseline, const std::string& image_name,
+                       const CheckOptions& options, ReleaseReport& report,
+                       const CheckProgress& progress, LayersInUse& in_use);
+
+// Upper layers (bottom first) laid over each other as overlayfs shows them, without the opaque
+// flags that nothing in `below` (the fetch layer, the image) could show through.
+Manifest merged_manifest(const std::vector<Manifest>& layers,
+                         const std::vector<std::filesystem::path>& below);
 
 // A cached layer to reuse. One restored from elsewhere that no longer matches its manifest is
 // removed, saying so on `progress`, and the caller makes it again (holding its LayerMakeLock).
@@ -60,6 +84,44 @@ inline sandbox::Spec spec_over(const sandbox::Spec& base, std::vector<std::files
   }
   spec.hostname = hostname;
   return spec;
+}
+
+// The checks' sandboxes let setuid programs work (a login check runs sudo as its user): the
+// same bounding set and seccomp filter, no no-new-privs. Apply never gets that.
+inline sandbox::Spec checks_spec(sandbox::Spec spec) {
+  spec.setuid_programs = true;
+  return spec;
+}
+
+// A report's outcome per step, each naming its step, to be filled by the runs.
+inline std::vector<StepOutcome> step_outcomes(const ConfiguredBaseline& b) {
+  std::vector<StepOutcome> out;
+  for (const auto& s : b.steps) {
+    StepOutcome o;
+    o.index = s.step.index;
+    o.plugin = s.step.plugin;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// Every step's index, for SandboxedSteps to apply or verify them all.
+inline std::vector<int> all_steps(const ConfiguredBaseline& b) {
+  std::vector<int> out;
+  for (const auto& s : b.steps) out.push_back(s.step.index);
+  return out;
+}
+
+// The checks a run made of the step `o`, their names prefixed with the run's ("A", "B").
+inline void add_checks(StepOutcome& o, const std::vector<StepReport>& verified,
+                       const std::string& run) {
+  for (const auto& r : verified) {
+    if (r.index != o.index) continue;
+    o.seconds_checks = std::max(o.seconds_checks, r.seconds);
+    for (const auto& c : r.checks)
+      o.checks.push_back({run + ": " + c.name, c.passed, c.detail, c.headline});
+    if (r.error) o.checks.push_back({run + ": checks ran", false, *r.error});
+  }
 }
 
 }  // namespace bootstrap

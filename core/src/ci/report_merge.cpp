@@ -97,7 +97,11 @@ void print_merged(Console& console, const std::vector<CheckDocument>& docs) {
       }
       ++failed;
       if (!r.environment_error.empty()) console.out("    cannot check: " + r.environment_error);
-      for (const Verdict* v : {&r.applied, &r.repeatable, &r.idempotent, &r.verified})
+      std::vector<const Verdict*> verdicts = {&r.applied, &r.repeatable, &r.idempotent,
+                                              &r.verified};
+      if (r.upgrade)
+        verdicts = {&r.upgrade->upgraded, &r.upgrade->converged, &r.upgrade->equivalent};
+      for (const Verdict* v : verdicts)
         for (const auto& m : v->messages) console.out("    " + m);
     }
   }

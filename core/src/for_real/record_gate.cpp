@@ -56,7 +56,8 @@ RecordVerdict find_record(const ConfiguredBaseline& b, const std::string& releas
     for (const json& r : records_in(file)) {
       if (r.value("baseline", "") != b.baseline.name) continue;
       std::string why = mismatch(r, b, release);
-      if (why.empty()) return {true, file.string(), ""};
+      if (why.empty())
+        return {true, file.string(), "", r.value("manifest_digest", ""), r.value("time", "")};
       if (nearest.empty()) nearest = "the record " + file.string() + " " + why;
     }
   }

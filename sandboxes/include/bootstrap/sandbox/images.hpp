@@ -1,6 +1,7 @@
 // Images: read-only root trees a sandbox starts from.
 //   host            this machine's live root, read-only
 //   debian:<rel>    bullseye, bookworm, trixie, built by mmdebstrap from the machine's apt sources
+//   dir:PATH        a root tree of the user's (an export, an unpacked OCI image), read-only
 #pragma once
 
 #include <filesystem>

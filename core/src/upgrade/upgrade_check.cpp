@@ -1,0 +1,213 @@
+// check --upgrade FROM..TO (see upgrade.hpp): run A on FROM, the release upgrade, the baseline
+// again, then the upgraded tree against a fresh TO host's, path by path and package by package.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "../check/run_a.hpp"
+#include "../check/run_specs.hpp"
+#include "bootstrap/ignore_rules.hpp"
+#include "bootstrap/sandbox/scratch.hpp"
+#include "bootstrap/upgrade.hpp"
+#include "release_upgrade.hpp"
+
+namespace bootstrap {
+namespace fs = std::filesystem;
+
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// What the steps download as packages (the fetch phase's list), for TO's fetch.
+std::vector<std::string> steps_packages(ConfiguredBaseline& baseline) {
+  std::vector<std::string> out;
+  for (auto& s : baseline.steps) {
+    Fetch f;
+    if (Status st = s.instance.port().fetch(f))
+      throw std::runtime_error("plugin " + step_name(s.step) +
+                               " failed to say what it needs: " + st->message);
+    out.insert(out.end(), f.packages.begin(), f.packages.end());
+  }
+  return out;
+}
+
+// A whole tree from its layers (bottom first): overlay's whiteouts and opaque marks mean
+// nothing once nothing is below.
+Manifest whole_tree(const std::vector<Manifest>& layers) {
+  std::vector<ManifestEntry> out;
+  Manifest merged = merged_manifest(layers, {});
+  for (const auto& e : merged.entries())
+    if (e.type != ManifestEntry::Type::Whiteout) out.push_back(e);
+  return Manifest(std::move(out));
+}
+
+// The dpkg status a sandbox over `lowers` (top-most first) would read.
+std::string dpkg_status(const std::vector<fs::path>& lowers) {
+  for (const auto& layer : lowers) {
+    fs::path p = layer / "var/lib/dpkg/status";
+    std::error_code ec;
+    if (fs::is_regular_file(fs::symlink_status(p, ec))) {
+      std::ifstream in(p, std::ios::binary);
+      return std::string((std::istreambuf_iterator<char>(in)), {});
+    }
+  }
+  return "";
+}
+
+bool package_accepted(const std::string& name, const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns)
+    if (p[0] != '/' && IgnoreRules({"/" + p}).matches("/" + name)) return true;
+  return false;
+}
+
+// A fresh TO host: run A of the check on TO (its cached layers reused), as a whole tree, and
+// the layers a sandbox over it would have.
+struct Fresh {
+  Manifest tree;
+  std::vector<fs::path> lowers;
+};
+
+Fresh fresh_host(ConfiguredBaseline& baseline, const std::string& to, const CheckOptions& options,
+                 const CheckProgress& progress, LayersInUse& in_use) {
+  ReleaseReport report;  // its own: the upgrade report's steps are FROM's
+  report.steps = step_outcomes(baseline);
+  CheckStart t = start_check(baseline, "debian:" + to, options, report, progress, in_use);
+  ManifestOptions m;
+  RunContext context{&baseline, &t.keys, t.fetch, &t.image, t.base, options, m, &in_use};
+  RunA run(context, report, progress);
+  for (StepPosition p = 0; p < baseline.steps.size(); ++p)
+    if (!run.step(p))
+      throw std::runtime_error("a fresh " + to +
+                               " host could not be made: " + report.steps[p].error);
+  std::vector<Manifest> layers = {build_manifest(t.image.root)};
+  if (!t.fetch.empty()) layers.push_back(build_manifest(t.fetch));
+  for (const auto& l : run.manifests()) layers.push_back(l);
+  return {whole_tree(layers), lowers_of(run.lowers(), t.fetch, t.image)};
+}
+
+}  // namespace
+
+ReleaseReport check_upgrade(ConfiguredBaseline& baseline, const UpgradePair& pair,
+                            const CheckOptions& options, const CheckProgress& progress) {
+  double t0 = now();
+  std::string name = "upgrade:" + pair.from + ".." + pair.to;
+  auto say = [&](const std::string& line) { progress(name, line); };
+  ReleaseReport report;
+  report.image = name;
+  report.upgrade.emplace();
+  ReleaseReport::Upgrade& u = *report.upgrade;
+  u.from = pair.from;
+  u.to = pair.to;
+  report.steps = step_outcomes(baseline);
+  auto done = [&] {
+    report.release = pair.to;
+    report.seconds = now() - t0;
+    return report;
+  };
+
+  LayersInUse in_use;
+  CheckStart a = start_check(baseline, "debian:" + pair.from, options, report, progress, in_use);
+  ManifestOptions mopts;
+  RunContext context{&baseline, &a.keys, a.fetch, &a.image, a.base, options, mopts, &in_use};
+  RunA run_a(context, report, progress);
+  u.upgraded.ran = true;
+  for (StepPosition p = 0; p < baseline.steps.size(); ++p) {
+    if (!run_a.step(p)) {
+      u.upgraded.messages.push_back("run A on " + pair.from + " failed: " + report.steps[p].error);
+      return done();
+    }
+  }
+  std::vector<fs::path> lowers = lowers_of(run_a.lowers(), a.fetch, a.image);
+
+  // The upgrade: downloads with the network, then full-upgrade offline.
+  say("upgrade: sources switched to " + pair.to + ", downloading what full-upgrade needs");
+  sandbox::Scratch fetched(options.cache_root), upgraded(options.cache_root);
+  std::string failed = fetch_release_upgrade(spec_over(a.base, lowers, &fetched, "upgrade"), pair,
+                                             steps_packages(baseline));
+  lowers.insert(lowers.begin(), fetched.upper());
+  if (failed.empty()) {
+    say("upgrade: apt-get full-upgrade, offline");
+    double t = now();
+    failed =
+        run_release_upgrade(spec_over(a.base, lowers, &upgraded, "upgrade"), u.packages_upgraded);
+    u.seconds_upgrade = now() - t;
+  }
+  if (!failed.empty()) {
+    u.upgraded.messages.push_back(failed);
+    return done();
+  }
+  u.upgraded.passed = true;
+  lowers.insert(lowers.begin(), upgraded.upper());
+
+  // The baseline again, then its checks: the upgraded host converges, or does not.
+  say("re-applying the baseline on the upgraded tree");
+  u.converged.ran = true;
+  sandbox::Scratch reapplied(options.cache_root);
+  StepsResult r = SandboxedSteps::start(baseline, spec_over(a.base, lowers, &reapplied, "upgraded"),
+                                        {all_steps(baseline), {}})
+                      .finish();
+  for (const auto& rep : r.applied) {
+    StepOutcome& o = report.steps.at(static_cast<std::size_t>(rep.index));
+    o.changes_reapply = rep.changes.size();
+    for (const auto& n : rep.notes) o.add_note(n);
+    if (rep.error)
+      u.converged.messages.push_back(
+          step_name(baseline.steps[static_cast<std::size_t>(rep.index)].step) +
+          " failed on the upgraded tree: " + *rep.error);
+  }
+  if (!r.crash.empty()) u.converged.messages.push_back("re-apply: " + r.crash);
+  if (u.converged.messages.empty()) {
+    lowers.insert(lowers.begin(), reapplied.upper());
+    say("checks on the upgraded tree");
+    StepsResult v =
+        SandboxedSteps::start(baseline, checks_spec(spec_over(a.base, lowers, nullptr, "upgraded")),
+                              {{}, all_steps(baseline)})
+            .finish();
+    report.services = v.services;
+    report.services_seconds = v.services_seconds;
+    for (auto& o : report.steps) {
+      add_checks(o, v.verified, "upgraded");
+      for (const auto& c : o.checks)
+        if (!c.passed)
+          u.converged.messages.push_back(
+              fmt::format("{}: check failed: {}{}",
+                          step_name(baseline.steps[static_cast<std::size_t>(o.index)].step), c.name,
+                          c.detail.empty() ? "" : " (" + c.detail + ")"));
+    }
+    if (!v.crash.empty()) u.converged.messages.push_back("checks: " + v.crash);
+  }
+  u.converged.passed = u.converged.messages.empty();
+  if (!u.converged.passed) return done();
+
+  // Against a fresh TO host with the same baseline.
+  say("comparing with a fresh " + pair.to + " host (run A of its check)");
+  Fresh fresh = fresh_host(baseline, pair.to, options, progress, in_use);
+  std::vector<Manifest> layers = {build_manifest(a.image.root)};
+  if (!a.fetch.empty()) layers.push_back(build_manifest(a.fetch));
+  for (const auto& l : run_a.manifests()) layers.push_back(l);
+  for (const auto& dir : {fetched.upper(), upgraded.upper(), reapplied.upper()})
+    layers.push_back(build_manifest(dir));
+  Manifest host = whole_tree(layers);
+  IgnoreRules accepted;
+  for (const auto& p : baseline.baseline.upgrade_ignore)
+    if (p[0] == '/') accepted.add(p, "the baseline's upgrade_ignore");
+  u.equivalent.ran = true;
+  for (const auto& d : compare(host, fresh.tree, a.ignore, false)) {
+    ++u.paths_differ;
+    if (!accepted.matches(d.path))
+      u.equivalent.messages.push_back(d.to_string("upgraded", "fresh"));
+  }
+  for (const auto& p : package_differences(installed_packages(dpkg_status(lowers)),
+                                           installed_packages(dpkg_status(fresh.lowers)))) {
+    u.packages.push_back(p.line);
+    if (!package_accepted(p.package, baseline.baseline.upgrade_ignore))
+      u.equivalent.messages.push_back(p.line);
+  }
+  u.equivalent.passed = u.equivalent.messages.empty();
+  return done();
+}
+
+}  // namespace bootstrap
