@@ -49,6 +49,10 @@ namespace {
 
 constexpr const char* kReleases[] = {"bullseye", "bookworm", "trixie"};
 constexpr const char* kVariant = "minbase";
+// How images are made; an image made another way is made again. 2: /usr merged on every release,
+// as Debian's installer has made bullseye hosts (mmdebstrap merges bookworm and later itself;
+// an unmerged bullseye cannot be upgraded in an overlay: usrmerge refuses overlayfs).
+constexpr int kRecipe = 2;
 
 struct ImageName {
   bool host = false;
@@ -156,6 +160,18 @@ Image load_image(const std::string& name, const fs::path& dir) {
 
 Image host_image() { return root_image("/", "host"); }
 
+// bullseye: usrmerge converts the tree while it is a plain directory (mmdebstrap's merged-usr
+// hook is for bookworm and later).
+constexpr const char* kMergedUsrHook = "--include=usrmerge";
+
+// An image in `dir` made by this recipe.
+bool current_recipe(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "image.json", ec)) return false;
+  auto j = nlohmann::json::parse(read_text(dir / "image.json"), nullptr, false);
+  return !j.is_discarded() && j.value("recipe", 1) == kRecipe;
+}
+
 bool have_program(const std::string& name) {
   const char* path = getenv("PATH");
   std::istringstream in(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
@@ -244,8 +260,7 @@ Image ImageStore::get(const std::string& name, const Progress& progress) {
   if (n.host) return host_image();
   if (!n.tree.empty()) return root_image(n.tree, name);
   fs::path dir = root_ / "images" / n.dir;
-  std::error_code ec;
-  if (fs::exists(dir / "image.json", ec)) return load_image(name, dir);
+  if (current_recipe(dir)) return load_image(name, dir);
   return build(name, false, progress);
 }
 
@@ -265,7 +280,9 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
     lock = FileLock::acquire(lock_path);
   }
   std::error_code ec;
-  if (!rebuild && fs::exists(final_dir / "image.json", ec)) return load_image(name, final_dir);
+  if (!rebuild && current_recipe(final_dir)) return load_image(name, final_dir);
+  if (progress && fs::exists(final_dir / "image.json", ec) && !current_recipe(final_dir))
+    progress("the cached " + name + " image was made another way: building it again");
 
   if (!have_program("mmdebstrap"))
     throw EnvironmentError(
@@ -285,6 +302,7 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
         n.release,
         (tmp / "root").string(),
         source_line(mirrors.archive, mirrors.archive_signed_by, n.release)};
+    if (n.release == "bullseye") argv.insert(argv.begin() + 1, kMergedUsrHook);
     if (!mirrors.security.empty())
       argv.push_back(
           source_line(mirrors.security, mirrors.security_signed_by, n.release + "-security"));
@@ -302,6 +320,7 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
         {"name", name},
         {"release", n.release},
         {"variant", kVariant},
+        {"recipe", kRecipe},
         {"mirror", mirrors.archive},
         {"built_at", built_at},
         {"digest", digest_of(n.release + "\n" + built_at + "\n" +
