@@ -52,6 +52,18 @@ struct StepOutcome {
   void add_note(const std::string& note);
 };
 
+// What an upgrade check (check --upgrade FROM..TO) found, beside its ReleaseReport.
+struct UpgradeOutcome {
+  std::string from, to;
+  Verdict upgraded;              // the release upgrade ran (sources switched, apt-get full-upgrade)
+  Verdict converged;             // the baseline re-applied on the upgraded tree and its checks pass
+  Verdict equivalent;            // the upgraded tree is a fresh TO host's, but for what is listed
+  std::size_t paths_differ = 0;  // before upgrade_ignore
+  std::vector<std::string> packages;  // differences in installed packages, one line each
+  std::size_t packages_upgraded = 0;  // what full-upgrade changed
+  double seconds_upgrade = 0;         // the offline full-upgrade
+};
+
 struct ReleaseReport {
   std::string image;    // "debian:trixie", "host"
   std::string release;  // "trixie"
@@ -78,18 +90,9 @@ struct ReleaseReport {
   // rules): that check's time, and this report is its result; "" otherwise.
   std::string reused_from;
   // An upgrade check (check --upgrade FROM..TO): image "upgrade:FROM..TO", release TO, steps
-  // with run A's changes on FROM and the re-apply's on the upgraded tree (its convergence work),
-  // and these three verdicts instead of the four above.
-  struct Upgrade {
-    std::string from, to;
-    Verdict upgraded;    // the release upgrade ran (sources switched, apt-get full-upgrade)
-    Verdict converged;   // the baseline re-applied on the upgraded tree and its checks pass
-    Verdict equivalent;  // the upgraded tree is a fresh TO host's, but for what is listed
-    std::size_t paths_differ = 0;       // before upgrade_ignore
-    std::vector<std::string> packages;  // differences in installed packages, one line each
-    std::size_t packages_upgraded = 0;  // what full-upgrade changed
-    double seconds_upgrade = 0;         // the offline full-upgrade
-  };
+  // with run A's changes on FROM and the re-apply's on the upgraded tree, and the verdicts of
+  // UpgradeOutcome instead of the four above.
+  using Upgrade = UpgradeOutcome;
   std::optional<Upgrade> upgrade;
   bool passed() const;
 };

@@ -563,12 +563,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   for (auto& o : report.steps) {
     add_checks(o, va.verified, "A");
     add_checks(o, vb.verified, "B");
-    for (const auto& c : o.checks)
-      if (!c.passed)
-        report.verified.messages.push_back(
-            fmt::format("{}: check failed: {}{}",
-                        step_name(baseline.steps[static_cast<std::size_t>(o.index)].step), c.name,
-                        c.detail.empty() ? "" : " (" + c.detail + ")"));
+    add_failed_checks(baseline, o, report.verified.messages);
   }
   if (!va.crash.empty()) report.verified.messages.push_back("checks on A: " + va.crash);
   if (!vb.crash.empty()) report.verified.messages.push_back("checks on B: " + vb.crash);

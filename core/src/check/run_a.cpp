@@ -14,11 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
-
 // What a cached step layer remembers of the run that made it.
 json outcome_json(const StepReport& r) {
   json changes = json::array();
@@ -50,13 +45,13 @@ void RunA::reuse(StepPosition position, const CachedLayer& layer) {
   const auto& s = c_.baseline->steps.at(position);
   StepOutcome& o = report_->steps.at(position);
   c_.in_use->hold(layer);
-  json outcome = read_json(layer.dir / "outcome.json");
+  json outcome = read_layer_json(layer.dir / "outcome.json");
   o.cached = true;
   o.changes_a = outcome["changes"].size();
   o.seconds_saved = outcome.value("seconds", 0.0);
   for (const auto& n : outcome.value("notes", json::array())) o.add_note(n.get<std::string>());
   stack_.push(layer.tree(), c_.keys->at(position));
-  manifests_.push_back(Manifest::from_json(read_json(layer.dir / "manifest.json")));
+  manifests_.push_back(Manifest::from_json(read_layer_json(layer.dir / "manifest.json")));
   progress_(c_.image->name, fmt::format("run A: {} reused from the layer cache (saves {:.1f}s)",
                                         step_name(s.step), o.seconds_saved));
 }

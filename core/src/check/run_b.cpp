@@ -11,11 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
-
 json segment_outcome(StepPosition first, const std::vector<StepReport>& applied) {
   json steps = json::array();
   for (const auto& r : applied)
@@ -59,7 +54,7 @@ std::optional<std::vector<CachedLayer>> RunB::cached_prefix(StepPosition count) 
   while (count > 0) {
     CachedLayer layer = layer_of(count - 1);
     if (!layer_trusted(layer)) return std::nullopt;  // made again, replacing it
-    StepPosition from = read_json(layer.dir / "outcome.json").at("from").get<StepPosition>();
+    StepPosition from = read_layer_json(layer.dir / "outcome.json").at("from").get<StepPosition>();
     if (from >= count) return std::nullopt;
     out.push_back(layer);
     count = from;
@@ -71,7 +66,7 @@ void RunB::reuse(const std::vector<CachedLayer>& layers) {
   for (const CachedLayer& layer : layers) {
     LayerMakeLock lock(layer);
     c_.in_use->hold(layer);
-    json outcome = read_json(layer.dir / "outcome.json");
+    json outcome = read_layer_json(layer.dir / "outcome.json");
     for (const auto& s : outcome.at("steps")) {
       StepOutcome& o = report_->steps.at(s.at("index").get<std::size_t>());
       o.cached_b = true;
@@ -79,7 +74,7 @@ void RunB::reuse(const std::vector<CachedLayer>& layers) {
       o.seconds_b = s.at("seconds").get<double>();
       for (const auto& note : s.at("notes")) o.add_note(note.get<std::string>());
     }
-    manifests_.push_back(Manifest::from_json(read_json(layer.dir / "manifest.json")));
+    manifests_.push_back(Manifest::from_json(read_layer_json(layer.dir / "manifest.json")));
     stack_.push(layer.tree(), layer.dir.filename().string());
   }
 }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -122,6 +124,22 @@ inline void add_checks(StepOutcome& o, const std::vector<StepReport>& verified,
       o.checks.push_back({run + ": " + c.name, c.passed, c.detail, c.headline});
     if (r.error) o.checks.push_back({run + ": checks ran", false, *r.error});
   }
+}
+
+// A layer's outcome.json or manifest.json.
+inline nlohmann::json read_layer_json(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+// One line per check of `o` that failed ("fslayout (step 1): check failed: NAME (DETAIL)").
+inline void add_failed_checks(const ConfiguredBaseline& b, const StepOutcome& o,
+                              std::vector<std::string>& messages) {
+  for (const auto& c : o.checks)
+    if (!c.passed)
+      messages.push_back(step_name(b.steps[static_cast<std::size_t>(o.index)].step) +
+                         ": check failed: " + c.name +
+                         (c.detail.empty() ? "" : " (" + c.detail + ")"));
 }
 
 }  // namespace bootstrap

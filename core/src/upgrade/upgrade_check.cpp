@@ -170,12 +170,7 @@ ReleaseReport check_upgrade(ConfiguredBaseline& baseline, const UpgradePair& pai
     report.services_seconds = v.services_seconds;
     for (auto& o : report.steps) {
       add_checks(o, v.verified, "upgraded");
-      for (const auto& c : o.checks)
-        if (!c.passed)
-          u.converged.messages.push_back(
-              fmt::format("{}: check failed: {}{}",
-                          step_name(baseline.steps[static_cast<std::size_t>(o.index)].step), c.name,
-                          c.detail.empty() ? "" : " (" + c.detail + ")"));
+      add_failed_checks(baseline, o, u.converged.messages);
     }
     if (!v.crash.empty()) u.converged.messages.push_back("checks: " + v.crash);
   }
