@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "bootstrap/baseline.hpp"
 #include "bootstrap/check_report.hpp"
 #include "bootstrap/exit_codes.hpp"
 #include "bootstrap/export.hpp"
@@ -24,24 +25,12 @@ struct ExportFlags {
   std::string record;
 };
 
-// One line and exit 2 for what the user can fix before anything runs; 0 when all is well.
-int refused(const ExportFlags& f, Console& console) {
-  std::error_code ec;
-  fs::file_status st = fs::symlink_status(f.out, ec);
-  if (fs::exists(st) && !(fs::is_directory(st) && fs::is_empty(f.out, ec))) {
-    console.error("-o " + f.out + " exists: give a path that does not (or an empty directory)");
-    return kExitUsage;
-  }
-  if (!fs::is_directory(fs::absolute(f.out).parent_path(), ec)) {
-    console.error("-o " + f.out + ": its folder does not exist");
-    return kExitUsage;
-  }
-  return kExitOk;
-}
-
 int export_command(const ExportFlags& f, const GlobalOptions& global) {
   Console console = global.console();
-  if (int rc = refused(f, console)) return rc;
+  if (std::string why = export_refusal(f.out); !why.empty()) {
+    console.error("-o " + why);  // before anything runs: nothing is lost
+    return kExitUsage;
+  }
   ConfiguredBaseline configured = load_configured(global, f.baseline);
   std::vector<fs::path> files =
       f.record.empty() ? record_files(default_state_dir()) : std::vector<fs::path>{f.record};
@@ -97,7 +86,7 @@ void add_export_command(CLI::App& app, Action& action) {
   cmd->add_option("BASELINE", f->baseline, "Baseline file (YAML)")->required();
   cmd->add_option("--os", f->os, "The release whose check to export (bullseye, bookworm, trixie)")
       ->required()
-      ->check(CLI::IsMember({"bullseye", "bookworm", "trixie"}));
+      ->check(CLI::IsMember(known_releases()));
   cmd->add_option("--format", f->format, "dir, tar or oci")
       ->required()
       ->check(CLI::IsMember({"dir", "tar", "oci"}));

@@ -29,6 +29,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "bootstrap/digest.hpp"
@@ -146,8 +147,7 @@ std::uint64_t disk_usage(const fs::path& root) {
   return total;
 }
 
-Image load_image(const std::string& name, const fs::path& dir) {
-  auto j = nlohmann::json::parse(read_text(dir / "image.json"));
+Image image_from(const std::string& name, const fs::path& dir, const nlohmann::json& j) {
   Image img;
   img.name = name;
   img.release = j.value("release", "");
@@ -158,18 +158,23 @@ Image load_image(const std::string& name, const fs::path& dir) {
   return img;
 }
 
+Image load_image(const std::string& name, const fs::path& dir) {
+  return image_from(name, dir, nlohmann::json::parse(read_text(dir / "image.json")));
+}
+
 Image host_image() { return root_image("/", "host"); }
 
 // bullseye: usrmerge converts the tree while it is a plain directory (mmdebstrap's merged-usr
 // hook is for bookworm and later).
 constexpr const char* kMergedUsrHook = "--include=usrmerge";
 
-// An image in `dir` made by this recipe.
-bool current_recipe(const fs::path& dir) {
+// The image in `dir` if it was made by this recipe (its image.json read once).
+std::optional<Image> current_image(const std::string& name, const fs::path& dir) {
   std::error_code ec;
-  if (!fs::exists(dir / "image.json", ec)) return false;
+  if (!fs::exists(dir / "image.json", ec)) return std::nullopt;
   auto j = nlohmann::json::parse(read_text(dir / "image.json"), nullptr, false);
-  return !j.is_discarded() && j.value("recipe", 1) == kRecipe;
+  if (j.is_discarded() || j.value("recipe", 1) != kRecipe) return std::nullopt;
+  return image_from(name, dir, j);
 }
 
 bool have_program(const std::string& name) {
@@ -260,7 +265,7 @@ Image ImageStore::get(const std::string& name, const Progress& progress) {
   if (n.host) return host_image();
   if (!n.tree.empty()) return root_image(n.tree, name);
   fs::path dir = root_ / "images" / n.dir;
-  if (current_recipe(dir)) return load_image(name, dir);
+  if (auto image = current_image(name, dir)) return *image;
   return build(name, false, progress);
 }
 
@@ -280,9 +285,11 @@ Image ImageStore::build(const std::string& name, bool rebuild, const Progress& p
     lock = FileLock::acquire(lock_path);
   }
   std::error_code ec;
-  if (!rebuild && current_recipe(final_dir)) return load_image(name, final_dir);
-  if (progress && fs::exists(final_dir / "image.json", ec) && !current_recipe(final_dir))
-    progress("the cached " + name + " image was made another way: building it again");
+  if (!rebuild) {
+    if (auto image = current_image(name, final_dir)) return *image;
+    if (progress && fs::exists(final_dir / "image.json", ec))
+      progress("the cached " + name + " image was made another way: building it again");
+  }
 
   if (!have_program("mmdebstrap"))
     throw EnvironmentError(

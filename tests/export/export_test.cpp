@@ -7,9 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "support/must_run.hpp"
-#include "support/processes.hpp"
-#include "support/run.hpp"
+#include "plugins/sandbox_check_fixture.hpp"
 #include "support/walk.hpp"
 
 namespace bootstrap {
@@ -19,16 +17,11 @@ using nlohmann::json;
 
 const std::string kDragoman = std::string(BOOTSTRAP_SOURCE_DIR) + "/baselines/dragoman.yaml";
 
-class ExportTest : public ::testing::Test {
+// The check the exports come from starts the node's services: none may outlive it, and no
+// mount or scratch tree may outlive the exports (SandboxCheckTest).
+class ExportTest : public SandboxCheckTest {
  protected:
-  void SetUp() override {
-    BOOTSTRAP_REQUIRE_ROOT();
-    mounts_before_ = testing::mounts();
-  }
-  void TearDown() override {
-    if (mounts_before_.empty()) return;
-    EXPECT_EQ(testing::mounts(), mounts_before_) << "a test left mounts behind";
-  }
+  ExportTest() : SandboxCheckTest({"svscan", "supervise", "/usr/sbin/sshd", "monster_launchd"}) {}
   std::string file(const std::string& name) const { return (dir.path() / name).string(); }
   static std::string read(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -36,8 +29,7 @@ class ExportTest : public ::testing::Test {
   }
   // A passing check of dragoman on bookworm, its record in rec.json; the record's digest.
   std::string checked() {
-    auto r = testing::bootstrap(
-        {"check", kDragoman, "--os", "bookworm", "--no-record", "--record-out", file("rec.json")});
+    auto r = check_file(kDragoman, {"--os", "bookworm", "--record-out", file("rec.json")});
     EXPECT_EQ(r.status, 0) << r.out << r.err;
     return json::parse(read(file("rec.json")))["records"][0].value("manifest_digest", "");
   }
@@ -45,11 +37,6 @@ class ExportTest : public ::testing::Test {
     return testing::bootstrap({"export", kDragoman, "--os", "bookworm", "--format", format, "-o",
                                file(out), "--record", file("rec.json")});
   }
-
-  testing::TempDir dir;
-
- private:
-  std::string mounts_before_;
 };
 
 TEST_F(ExportTest, TarTwiceIsTheSameBytesWithOneTimeAndNoHostIdentity) {

@@ -7,13 +7,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "support/must_run.hpp"
-#include "support/processes.hpp"
-#include "support/run.hpp"
+#include "plugins/sandbox_check_fixture.hpp"
 
 namespace bootstrap {
 namespace {
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 const char* kBaseline =
@@ -21,30 +18,15 @@ const char* kBaseline =
     "  - python: {version: \">=3.9\"}\n"
     "  - fslayout: {directories: [{path: /srv/upgrade-drift}]}\n";
 
-class UpgradeCheck : public ::testing::Test {
+// No mount, scratch tree or process of the upgrade's sandboxes may outlive it.
+class UpgradeCheck : public SandboxCheckTest {
  protected:
-  void SetUp() override {
-    BOOTSTRAP_REQUIRE_ROOT();
-    mounts_before_ = testing::mounts();
-  }
-  void TearDown() override {
-    if (mounts_before_.empty()) return;
-    EXPECT_EQ(testing::mounts(), mounts_before_) << "a test left mounts behind";
-  }
-  std::string file(const std::string& name) const { return (dir.path() / name).string(); }
+  UpgradeCheck() : SandboxCheckTest({"apt-get", "dpkg"}) {}
   json upgrade(const std::string& baseline, int want_status) {
-    std::ofstream(file("b.yaml")) << baseline;
-    auto r = testing::bootstrap(
-        {"check", file("b.yaml"), "--upgrade", "bookworm..trixie", "--json", file("r.json")});
+    auto r = check(baseline, {"--upgrade", "bookworm..trixie"});
     EXPECT_EQ(r.status, want_status) << r.out << r.err;
-    std::ifstream in(file("r.json"));
-    json j = json::parse(in);
-    return j["releases"][0];
+    return release();
   }
-  testing::TempDir dir;
-
- private:
-  std::string mounts_before_;
 };
 
 bool has(const json& messages, const std::string& prefix, const std::string& part) {
@@ -85,9 +67,8 @@ TEST_F(UpgradeCheck, APackageTheUpgradeRemovedIsDriftByPathAndPackageUntilUpgrad
 }
 
 TEST_F(UpgradeCheck, APairOutOfOrderOrUnknownIsRefusedInOneLine) {
-  std::ofstream(file("b.yaml")) << kBaseline;
   for (const char* pair : {"trixie..bookworm", "buster..bookworm", "bookworm"}) {
-    auto r = testing::bootstrap({"check", file("b.yaml"), "--upgrade", pair});
+    auto r = check(kBaseline, {"--upgrade", pair});
     EXPECT_EQ(r.status, 2) << pair << r.out << r.err;
     EXPECT_NE(r.err.find(pair), std::string::npos) << r.err;
   }

@@ -40,6 +40,10 @@ struct ExportResult {
   std::uint64_t files = 0;            // entries in the tree
 };
 
+// Why `out` cannot be written ("" when it can): it exists and is not an empty directory, or its
+// folder does not exist.
+std::string export_refusal(const std::filesystem::path& out);
+
 // Throws ConfigError for a refusal the user can fix (no record, a tree that is not the record's),
 // EnvironmentError when a tool is missing (umoci for oci), runtime_error for the rest.
 ExportResult export_proven(ConfiguredBaseline& baseline, const std::string& release,

@@ -444,12 +444,9 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
   CheckStart start = start_check(baseline, image_name, options, report, progress, in_use);
   const sandbox::Image& image = start.image;
   const fs::path& fetch = start.fetch;
-  const std::vector<std::string>& keys = start.keys;
   const IgnoreRules& ignore = start.ignore;
   const IgnoreRules& per_host = start.per_host;
   const sandbox::Spec& base = start.base;
-  ManifestOptions mopts;
-  mopts.strict_times = options.strict_times;
 
   // Nothing changed since a passing check: its result stands.
   fs::path result = result_file(cache, start.last_key, ignore, options);
@@ -466,7 +463,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
 
   // Runs A and B side by side, step by step: B's step k runs while A's does (each over its own
   // chain of cached layers), and B's last step while A's re-apply and checks run.
-  RunContext context{&baseline, &keys, fetch, &image, base, options, mopts, &in_use};
+  RunContext context = run_context(baseline, start, options, in_use);
   progress(image_name, "run B: applying the steps its own cache does not hold");
   RunB run_b(context, report);
   RunA run_a(context, report, progress);
@@ -543,7 +540,7 @@ ReleaseReport check_image(ConfiguredBaseline& baseline, const std::string& image
                       change_verb(c.kind), c.what, c.detail.empty() ? "" : " (" + c.detail + ")"));
   }
   if (!r.crash.empty()) report.idempotent.messages.push_back("re-apply: " + r.crash);
-  Manifest mr = build_manifest(scratch_r->upper(), mopts);
+  Manifest mr = build_manifest(scratch_r->upper(), context.manifest());
   for (const auto& d : compare(ma, without_meaningless_opaque(merge(ma, mr), below), ignore,
                                options.strict_times)) {
     std::string writer;

@@ -41,6 +41,12 @@ bool RunA::step(StepPosition position) {
   return apply(position, layer);
 }
 
+std::optional<StepPosition> RunA::all() {
+  for (StepPosition p = 0; p < c_.baseline->steps.size(); ++p)
+    if (!step(p)) return p;
+  return std::nullopt;
+}
+
 void RunA::reuse(StepPosition position, const CachedLayer& layer) {
   const auto& s = c_.baseline->steps.at(position);
   StepOutcome& o = report_->steps.at(position);
@@ -73,7 +79,7 @@ bool RunA::apply(StepPosition position, const CachedLayer& layer) {
   o.changes_a = rep->changes.size();
   o.seconds_a = rep->seconds;
   for (const auto& n : rep->notes) o.add_note(n);
-  Manifest m = build_manifest(scratch.upper(), c_.manifest);
+  Manifest m = build_manifest(scratch.upper(), c_.manifest());
   if (fs::exists(layer.dir)) remove_layer(layer);  // --no-cache replaces it
   store_layer(scratch.upper(), layer, m, outcome_json(*rep));
   c_.in_use->hold(layer);

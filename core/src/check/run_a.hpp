@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "bootstrap/check.hpp"
@@ -22,6 +23,8 @@ class RunA {
   // Reuses the cached layer of the step at `position`, or applies the step and caches its
   // layer; false when the step failed (its error is in the report).
   bool step(StepPosition position);
+  // Every step in turn; the position of the one that failed, if one did.
+  std::optional<StepPosition> all();
 
   // A's layers (top-most first, squashed below a bound) and each step's manifest, by position.
   std::vector<std::filesystem::path> lowers() const { return stack_.lowers(); }

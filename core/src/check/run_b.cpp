@@ -115,7 +115,7 @@ bool RunB::advance() {
     return false;
   }
   auto [first, last] = running_;
-  Manifest m = build_manifest(scratch_->upper(), c_.manifest);
+  Manifest m = build_manifest(scratch_->upper(), c_.manifest());
   CachedLayer layer = layer_of(last);
   {
     LayerMakeLock lock(layer);

@@ -36,8 +36,13 @@ struct RunContext {
   const sandbox::Image* image;
   sandbox::Spec base;  // what every sandbox of the check shares
   CheckOptions options;
-  ManifestOptions manifest;
   LayersInUse* in_use;
+  // How the runs' layers are read: mtimes too with --strict-times.
+  ManifestOptions manifest() const {
+    ManifestOptions m;
+    m.strict_times = options.strict_times;
+    return m;
+  }
 };
 
 // What every run of a check stands on, for check_image and for export: the image (checked when
@@ -55,6 +60,12 @@ struct CheckStart {
 CheckStart start_check(ConfiguredBaseline& baseline, const std::string& image_name,
                        const CheckOptions& options, ReleaseReport& report,
                        const CheckProgress& progress, LayersInUse& in_use);
+
+// What the runs over `start` are given.
+inline RunContext run_context(ConfiguredBaseline& baseline, const CheckStart& start,
+                              const CheckOptions& options, LayersInUse& in_use) {
+  return {&baseline, &start.keys, start.fetch, &start.image, start.base, options, &in_use};
+}
 
 // Upper layers (bottom first) laid over each other as overlayfs shows them, without the opaque
 // flags that nothing in `below` (the fetch layer, the image) could show through.

@@ -73,21 +73,22 @@ std::uint64_t count_entries(const fs::path& root) {
   return n;
 }
 
-void refuse_existing(const fs::path& out) {
+}  // namespace
+
+std::string export_refusal(const fs::path& out) {
   std::error_code ec;
   fs::file_status st = fs::symlink_status(out, ec);
-  if (!fs::exists(st)) return;
-  if (fs::is_directory(st) && fs::is_empty(out, ec)) return;
-  throw std::runtime_error(out.string() +
-                           " exists: give a path that does not (or an empty directory)");
+  if (fs::exists(st) && !(fs::is_directory(st) && fs::is_empty(out, ec)))
+    return out.string() + " exists: give a path that does not (or an empty directory)";
+  if (!fs::is_directory(fs::absolute(out).parent_path(), ec))
+    return out.string() + ": its folder does not exist";
+  return "";
 }
-
-}  // namespace
 
 ExportResult export_proven(ConfiguredBaseline& baseline, const std::string& release,
                            const ExportOptions& o, const CheckProgress& progress) {
   std::string image = "debian:" + release;
-  refuse_existing(o.out);
+  if (std::string why = export_refusal(o.out); !why.empty()) throw std::runtime_error(why);
   long long epoch = epoch_of(o.checked_at);
   ExportResult result;
   sandbox::Scratch scratch(o.cache_root);  // on the cache's filesystem: the tree is hard links

@@ -40,16 +40,10 @@ SquashedRunA squash_run_a(ConfiguredBaseline& baseline, const std::string& image
   report.steps = step_outcomes(baseline);
   LayersInUse in_use;  // the layers stay safe from gc until they are squashed
   CheckStart start = start_check(baseline, image_name, options, report, progress, in_use);
-  ManifestOptions mopts;
-  mopts.strict_times = options.strict_times;
-  RunContext context{&baseline,  &start.keys, start.fetch, &start.image,
-                     start.base, options,     mopts,       &in_use};
-  RunA run_a(context, report, progress);
-  for (StepPosition p = 0; p < baseline.steps.size(); ++p) {
-    if (!run_a.step(p))
-      throw std::runtime_error("run A failed again at " + step_name(baseline.steps[p].step) + ": " +
-                               report.steps[p].error);
-  }
+  RunA run_a(run_context(baseline, start, options, in_use), report, progress);
+  if (auto failed = run_a.all())
+    throw std::runtime_error("run A failed again at " + step_name(baseline.steps[*failed].step) +
+                             ": " + report.steps[*failed].error);
   std::vector<fs::path> below;
   if (!start.fetch.empty()) below.push_back(start.fetch);
   below.push_back(start.image.root);

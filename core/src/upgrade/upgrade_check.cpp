@@ -34,9 +34,14 @@ std::vector<std::string> steps_packages(ConfiguredBaseline& baseline) {
   return out;
 }
 
-// A whole tree from its layers (bottom first): overlay's whiteouts and opaque marks mean
-// nothing once nothing is below.
-Manifest whole_tree(const std::vector<Manifest>& layers) {
+// A whole host's tree: the image, the fetch layer, a run's layers, then `uppers` (bottom first).
+// Overlay's whiteouts and opaque marks mean nothing once nothing is below.
+Manifest whole_tree(const sandbox::Image& image, const fs::path& fetch,
+                    const std::vector<Manifest>& run, const std::vector<fs::path>& uppers = {}) {
+  std::vector<Manifest> layers = {build_manifest(image.root)};
+  if (!fetch.empty()) layers.push_back(build_manifest(fetch));
+  layers.insert(layers.end(), run.begin(), run.end());
+  for (const auto& dir : uppers) layers.push_back(build_manifest(dir));
   std::vector<ManifestEntry> out;
   Manifest merged = merged_manifest(layers, {});
   for (const auto& e : merged.entries())
@@ -57,12 +62,6 @@ std::string dpkg_status(const std::vector<fs::path>& lowers) {
   return "";
 }
 
-bool package_accepted(const std::string& name, const std::vector<std::string>& patterns) {
-  for (const auto& p : patterns)
-    if (p[0] != '/' && IgnoreRules({"/" + p}).matches("/" + name)) return true;
-  return false;
-}
-
 // A fresh TO host: run A of the check on TO (its cached layers reused), as a whole tree, and
 // the layers a sandbox over it would have.
 struct Fresh {
@@ -75,17 +74,11 @@ Fresh fresh_host(ConfiguredBaseline& baseline, const std::string& to, const Chec
   ReleaseReport report;  // its own: the upgrade report's steps are FROM's
   report.steps = step_outcomes(baseline);
   CheckStart t = start_check(baseline, "debian:" + to, options, report, progress, in_use);
-  ManifestOptions m;
-  RunContext context{&baseline, &t.keys, t.fetch, &t.image, t.base, options, m, &in_use};
-  RunA run(context, report, progress);
-  for (StepPosition p = 0; p < baseline.steps.size(); ++p)
-    if (!run.step(p))
-      throw std::runtime_error("a fresh " + to +
-                               " host could not be made: " + report.steps[p].error);
-  std::vector<Manifest> layers = {build_manifest(t.image.root)};
-  if (!t.fetch.empty()) layers.push_back(build_manifest(t.fetch));
-  for (const auto& l : run.manifests()) layers.push_back(l);
-  return {whole_tree(layers), lowers_of(run.lowers(), t.fetch, t.image)};
+  RunA run(run_context(baseline, t, options, in_use), report, progress);
+  if (auto failed = run.all())
+    throw std::runtime_error("a fresh " + to +
+                             " host could not be made: " + report.steps[*failed].error);
+  return {whole_tree(t.image, t.fetch, run.manifests()), lowers_of(run.lowers(), t.fetch, t.image)};
 }
 
 }  // namespace
@@ -110,15 +103,12 @@ ReleaseReport check_upgrade(ConfiguredBaseline& baseline, const UpgradePair& pai
 
   LayersInUse in_use;
   CheckStart a = start_check(baseline, "debian:" + pair.from, options, report, progress, in_use);
-  ManifestOptions mopts;
-  RunContext context{&baseline, &a.keys, a.fetch, &a.image, a.base, options, mopts, &in_use};
-  RunA run_a(context, report, progress);
+  RunA run_a(run_context(baseline, a, options, in_use), report, progress);
   u.upgraded.ran = true;
-  for (StepPosition p = 0; p < baseline.steps.size(); ++p) {
-    if (!run_a.step(p)) {
-      u.upgraded.messages.push_back("run A on " + pair.from + " failed: " + report.steps[p].error);
-      return done();
-    }
+  if (auto failed = run_a.all()) {
+    u.upgraded.messages.push_back("run A on " + pair.from +
+                                  " failed: " + report.steps[*failed].error);
+    return done();
   }
   std::vector<fs::path> lowers = lowers_of(run_a.lowers(), a.fetch, a.image);
 
@@ -180,15 +170,12 @@ ReleaseReport check_upgrade(ConfiguredBaseline& baseline, const UpgradePair& pai
   // Against a fresh TO host with the same baseline.
   say("comparing with a fresh " + pair.to + " host (run A of its check)");
   Fresh fresh = fresh_host(baseline, pair.to, options, progress, in_use);
-  std::vector<Manifest> layers = {build_manifest(a.image.root)};
-  if (!a.fetch.empty()) layers.push_back(build_manifest(a.fetch));
-  for (const auto& l : run_a.manifests()) layers.push_back(l);
-  for (const auto& dir : {fetched.upper(), upgraded.upper(), reapplied.upper()})
-    layers.push_back(build_manifest(dir));
-  Manifest host = whole_tree(layers);
-  IgnoreRules accepted;
+  Manifest host = whole_tree(a.image, a.fetch, run_a.manifests(),
+                             {fetched.upper(), upgraded.upper(), reapplied.upper()});
+  // upgrade_ignore: paths start with '/'; the others name packages (matched as "/NAME").
+  IgnoreRules accepted, accepted_packages;
   for (const auto& p : baseline.baseline.upgrade_ignore)
-    if (p[0] == '/') accepted.add(p, "the baseline's upgrade_ignore");
+    (p[0] == '/' ? accepted : accepted_packages).add(p[0] == '/' ? p : "/" + p);
   u.equivalent.ran = true;
   for (const auto& d : compare(host, fresh.tree, a.ignore, false)) {
     ++u.paths_differ;
@@ -198,8 +185,7 @@ ReleaseReport check_upgrade(ConfiguredBaseline& baseline, const UpgradePair& pai
   for (const auto& p : package_differences(installed_packages(dpkg_status(lowers)),
                                            installed_packages(dpkg_status(fresh.lowers)))) {
     u.packages.push_back(p.line);
-    if (!package_accepted(p.package, baseline.baseline.upgrade_ignore))
-      u.equivalent.messages.push_back(p.line);
+    if (!accepted_packages.matches("/" + p.package)) u.equivalent.messages.push_back(p.line);
   }
   u.equivalent.passed = u.equivalent.messages.empty();
   return done();
